@@ -1,0 +1,97 @@
+"""Translation helpers, locale selection and Buddhist-Era dates.
+
+Thai is the default. The locale comes from, in order: the signed-in user's
+setting, the ``lang`` cookie, the browser's Accept-Language, then Thai.
+Dates for Thai readers use the Buddhist Era (B.E. = C.E. + 543) in the
+Asia/Bangkok zone, e.g. ``21 พฤศจิกายน 2569, 14:30 น.``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_month_names
+from flask import request
+from flask_babel import format_decimal as _format_decimal
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_login import current_user
+
+_ = gettext
+_l = lazy_gettext
+__all__ = ["_", "_l", "ngettext", "LOCALES", "BANGKOK", "select_locale"]
+
+#: Supported locales, default first.
+LOCALES = ("th", "en")
+LOCALE_COOKIE = "lang"
+BANGKOK = ZoneInfo("Asia/Bangkok")
+BE_OFFSET = 543
+
+
+def select_locale() -> str:
+    """The locale for this request (see module docstring for the order)."""
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in LOCALES:
+        return cookie
+    if request.accept_languages:
+        best = request.accept_languages.best_match(LOCALES)
+        if best:
+            return best
+    return LOCALES[0]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else LOCALES[0]
+
+
+def to_local(value: datetime) -> datetime:
+    """A UTC timestamp in the Asia/Bangkok zone."""
+    return value.astimezone(BANGKOK)
+
+
+def format_date(value: date | datetime | None, language: str | None = None) -> str:
+    """A date for the reader: ``21 พฤศจิกายน 2569`` or ``21 November 2026``."""
+    if value is None:
+        return ""
+    language = language or current_language()
+    if isinstance(value, datetime):
+        value = to_local(value)
+    month = get_month_names("wide", locale=language)[value.month]
+    year = value.year + BE_OFFSET if language == "th" else value.year
+    return f"{value.day} {month} {year}"
+
+
+def format_datetime(value: datetime | None, language: str | None = None) -> str:
+    """Date and time for the reader: ``21 พฤศจิกายน 2569, 14:30 น.``."""
+    if value is None:
+        return ""
+    language = language or current_language()
+    local = to_local(value)
+    suffix = " น." if language == "th" else ""
+    return f"{format_date(local, language)}, {local:%H:%M}{suffix}"
+
+
+def format_number(value: int | float | None) -> str:
+    """A number with the reader's grouping, e.g. ``10,000``."""
+    if value is None:
+        return ""
+    return _format_decimal(value)
+
+
+def localized(obj, field: str) -> str:
+    """``obj.<field>_<lang>`` for the reader's language, falling back to Thai."""
+    language = current_language()
+    value = getattr(obj, f"{field}_{language}", None)
+    return value or getattr(obj, f"{field}_th", "") or ""
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["LOCALES"] = LOCALES

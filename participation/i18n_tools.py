@@ -1,0 +1,54 @@
+"""Catalogue maintenance used by ``participation i18n update`` and the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+
+def read_catalogue(path: Path):
+    with path.open("rb") as fh:
+        return read_po(fh)
+
+
+def write_catalogue(path: Path, catalogue) -> None:
+    with path.open("wb") as fh:
+        write_po(fh, catalogue, width=100, omit_header=False, sort_output=True, include_lineno=False)
+
+
+def fill_english(path: Path) -> None:
+    """Source strings are English: the English catalogue repeats them."""
+    catalogue = read_catalogue(path)
+    for message in catalogue:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not message.string or not all(message.string):
+                message.string = tuple(
+                    message.id[:1] + message.id[1:] * (len(message.string or ("", "")) - 1)
+                )
+        elif not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    write_catalogue(path, catalogue)
+
+
+def remove_obsolete(directory: Path) -> None:
+    for path in directory.glob("*/LC_MESSAGES/messages.po"):
+        catalogue = read_catalogue(path)
+        catalogue.obsolete.clear()
+        write_catalogue(path, catalogue)
+
+
+def untranslated(path: Path) -> list[str]:
+    """Message ids without a translation, or marked fuzzy."""
+    catalogue = read_catalogue(path)
+    missing = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    return missing

@@ -1,0 +1,1 @@
+"""Subscriptions, the email outbox, the SMTP worker and digests."""

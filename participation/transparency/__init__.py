@@ -1,0 +1,1 @@
+"""Public API, exports, feeds, the verifiable ledger, statistics and search."""

@@ -1,0 +1,1 @@
+"""Layout helpers, error pages, security headers, home and static pages."""
