@@ -198,6 +198,22 @@ def ledger_verify() -> None:
     sys.exit(1)
 
 
+# --- worker ------------------------------------------------------------------------
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def worker(once: bool, interval: float) -> None:
+    """Send queued email and run clock-driven jobs (state changes, counts, retention)."""
+    from participation import worker as worker_module
+
+    if once:
+        click.echo(worker_module.run_once())
+    else:
+        worker_module.run_forever(interval)
+
+
 # --- translations ---------------------------------------------------------------------
 
 
@@ -258,5 +274,5 @@ def i18n_compile() -> None:
 
 
 def register_commands(app) -> None:
-    for command in (db_group, users_group, orgs_group, demo, ledger_group, i18n_group):
+    for command in (db_group, users_group, orgs_group, demo, worker, ledger_group, i18n_group):
         app.cli.add_command(command)

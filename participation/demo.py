@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from sqlalchemy import select
 
 from participation import db
@@ -77,6 +79,10 @@ DEMO_NATIONAL_IDS = {
 }
 
 
+#: Each domain's demo loader ``load(context)``, run in this order. One line per domain.
+DEMO_MODULES: tuple[str, ...] = ()
+
+
 def load_demo(force: bool = False) -> list[tuple[str, str]]:
     """Load the demo once; returns the accounts created (empty if already there)."""
     if not force and db.session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -100,4 +106,11 @@ def load_demo(force: bool = False) -> list[tuple[str, str]]:
         role = platform_role or (f"{staff_role.value} of {org_slug}" if org_slug else "citizen")
         created.append((email, role))
     db.session.flush()
+    context = {
+        "organisations": organisations,
+        "users": {email: accounts.find_user_by_email(email) for email, *_ in PEOPLE},
+    }
+    for name in DEMO_MODULES:
+        importlib.import_module(name).load(context)
+        db.session.flush()
     return created

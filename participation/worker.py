@@ -1,0 +1,55 @@
+"""``participation worker``: background jobs from tables, not threads.
+
+Each job is a function ``job(now) -> int`` (how many things it did) that
+flushes but does not commit; the worker commits after each job, so one failing
+job never undoes another. On PostgreSQL jobs that claim rows use
+``FOR UPDATE SKIP LOCKED``, so any number of workers can run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from participation import db
+
+log = logging.getLogger(__name__)
+
+#: Jobs, run in this order on every round. One line per job.
+JOBS: tuple[str, ...] = ()
+
+
+def _load(path: str) -> Callable[[datetime], int]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_once(now: datetime | None = None) -> dict[str, int]:
+    """Run every job once; returns what each did. Needs an app context."""
+    now = now or db.utcnow()
+    done: dict[str, int] = {}
+    for path in JOBS:
+        job = _load(path)
+        try:
+            done[path] = job(now) or 0
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed; it will run again next round", path)
+            done[path] = -1
+    return done
+
+
+def run_forever(interval: float = 5.0, rounds: int | None = None) -> None:
+    """Run rounds until stopped (or ``rounds`` times, for tests)."""
+    count = 0
+    while rounds is None or count < rounds:
+        started = time.monotonic()
+        result = run_once()
+        if any(result.values()):
+            log.info("worker round: %s", {k: v for k, v in result.items() if v})
+        count += 1
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))
