@@ -75,11 +75,14 @@ def db_current() -> None:
 @db_group.command("revision")
 @click.option("-m", "--message", required=True)
 @click.option("--autogenerate/--empty", default=True)
-def db_revision(message: str, autogenerate: bool) -> None:
-    """Write a new migration, compared against the models."""
+@click.option("--rev-id", help="Revision id, e.g. 0002.")
+def db_revision(message: str, autogenerate: bool, rev_id: str | None) -> None:
+    """Write a new migration (migrations/versions/YYYYMMDD_<rev>_<slug>.py)."""
     from alembic import command
 
-    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+    cfg = alembic_config()
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    command.revision(cfg, message=message, autogenerate=autogenerate, rev_id=rev_id)
 
 
 # --- users and organisations ----------------------------------------------------

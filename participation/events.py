@@ -23,6 +23,8 @@ class Event:
     subject_id: int | None
     #: Public facts only: goes into the ledger verbatim (no emails, IDs, signers).
     payload: dict = field(default_factory=dict)
+    #: The account that caused it, if any (e.g. the commenter; never put in the payload).
+    actor_id: int | None = None
     #: Accounts to tell directly besides followers (e.g. a comment's author).
     recipient_ids: list[int] = field(default_factory=list)
     #: Private context for the emails of direct recipients (never in the ledger).
