@@ -24,8 +24,20 @@ from participation.db import Base, import_models, make_engine
 TEST_DB_ENV = "PARTICIPATION_TEST_DATABASE_URL"
 
 
+#: Set by CI: a service a test needs (PostgreSQL, Chromium) must be there.
+REQUIRE_SERVICES = os.environ.get("PARTICIPATION_REQUIRE_SERVICES") == "1"
+
+
 def pytest_report_header(config):
     return f"database: {os.environ.get(TEST_DB_ENV) or 'SQLite (temporary file)'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get(TEST_DB_ENV, "").startswith("postgres")
+    skip = pytest.mark.skip(reason="runs on PostgreSQL: set PARTICIPATION_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords and not on_postgres:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
