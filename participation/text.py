@@ -34,8 +34,10 @@ Rendering (:func:`render_markdown`)
     inert; there are no code blocks: indented or fenced text is an ordinary
     paragraph). Headings, images, tables, rules and raw HTML are not part of
     the subset and come out as the literal text the user typed (an image becomes
-    ``!`` followed by an ordinary link). HTML entities are not decoded in text
-    (``&copy;`` shows as typed).
+    ``!`` followed by an ordinary link). One quirk: bleach's serializer does not
+    re-escape text that already reads as a character reference, so a typed
+    ``&copy;`` displays as the character it names. It is still text, never
+    markup (a typed ``&lt;script&gt;`` displays as ``<script>``).
 
     The HTML that markdown-it produces is then sanitised by bleach with a strict
     allowlist: ``p br em strong code ul ol li blockquote a``; the only
@@ -401,8 +403,9 @@ def highlight(text: str, terms: list[str]) -> Markup:
     """Escape ``text`` and wrap occurrences of ``terms`` in ``<mark>``.
 
     Matching is case-insensitive. Terms containing Thai match anywhere (Thai
-    has no spaces between words); other terms match at the start of a word
-    (so ``law`` marks the start of ``lawmaker`` but not ``bylaw``). Longer
+    has no spaces between words), as do terms starting with punctuation; other
+    terms match at the start of a word (so ``law`` marks the start of
+    ``lawmaker`` but not ``bylaw``). Longer
     terms win over shorter overlapping ones. Empty terms are ignored; at most
     20 terms of at most 100 characters are used. The text is escaped piece by
     piece, so a term can never match inside an HTML entity; the result
@@ -417,7 +420,8 @@ def highlight(text: str, terms: list[str]) -> Markup:
         if not term or key in seen:
             continue
         seen.add(key)
-        prefix = "" if _THAI_RE.search(term) else r"(?<!\w)"
+        word_start = term[0].isalnum() and not _THAI_RE.search(term)
+        prefix = r"(?<!\w)" if word_start else ""
         patterns.append(prefix + re.escape(term))
         if len(patterns) >= _MAX_HIGHLIGHT_TERMS:
             break
