@@ -8,8 +8,10 @@ separated by single spaces) and :func:`query_terms` segments a user's query the
 same way, so the two always agree.
 
 Segmentation
-    * Text is NFC-normalised, control characters are dropped and Thai digits
-      ``๐-๙`` become ASCII digits (so ``๒๕๖๗`` and ``2567`` find each other).
+    * Text first gets :func:`participation.text.clean_text`'s character policy
+      (NFC; control, zero-width and bidi characters removed, so ``ประ\u200bชาชน``
+      is still one word), then Thai digits ``๐-๙`` become ASCII digits (so
+      ``๒๕๖๗`` and ``2567`` find each other).
     * Runs of Thai letters are segmented with PyThaiNLP's dictionary-based
       ``newmm`` engine (the dictionary ships inside the package: nothing is
       downloaded). The dictionary is loaded once, lazily, on first use.
@@ -50,6 +52,8 @@ from functools import lru_cache
 from pythainlp.corpus import thai_words
 from pythainlp.tokenize import word_dict_trie, word_tokenize
 
+from participation.text import clean_text
+
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_QUERY_TERMS",
@@ -70,7 +74,6 @@ _COMPOUND_MAX_LENGTH = 40
 _COMPOUND_DEPTH = 3
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_CONTROL_TABLE = {c: " " for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
 # Thai letters, vowels and tone marks; excludes Thai digits (mapped to ASCII),
 # PAIYANNOI ฯ, MAI YAMOK ๆ and the Thai punctuation signs, which separate words.
 _THAI_WORD_RE = re.compile("[\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e45\u0e47-\u0e4e]+")
@@ -91,8 +94,7 @@ def _is_word(token: str) -> bool:
 
 
 def _prepare(text: str) -> str:
-    text = unicodedata.normalize("NFC", str(text)).translate(_CONTROL_TABLE)
-    return text.translate(_THAI_DIGITS)
+    return clean_text(text, multiline=False).translate(_THAI_DIGITS)
 
 
 def _chunks(text: str) -> list[str]:

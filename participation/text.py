@@ -159,6 +159,8 @@ class TextTooLong(ValueError):  # noqa: N818 - the name is part of the agreed in
 
 def _sanitise_characters(text: str) -> str:
     """Apply the character policy (NFC, line breaks, controls, invisibles) only."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
     text = _SURROGATE_RE.sub("\ufffd", str(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_DELETE_TABLE)
@@ -201,7 +203,9 @@ _BAD_HREF_CHAR_RE = re.compile(r"[\x00-\x20\x7f-\x9f\\\"'<>`]")
 
 # Bare URLs that become links: an explicit http(s) scheme is required (bleach's
 # default pattern would also link data:, ftp: and scheme-less host names).
-_BARE_URL_RE = re.compile(r"""\(*\bhttps?://[^\s<>"'`{}|\\^\[\]]+""", re.IGNORECASE)
+# A URL may follow Thai text without a space ("ดูที่https://..."), so only an ASCII
+# letter, digit or scheme character right before it prevents a link.
+_BARE_URL_RE = re.compile(r"""\(*(?<![a-z0-9+.\-])https?://[^\s<>"'`{}|\\^\[\]]+""", re.IGNORECASE)
 
 
 def _is_safe_href(url: str) -> bool:

@@ -69,7 +69,9 @@ def test_deterministic_and_normalised() -> None:
     assert index_text("Cafe\u0301") == index_text("Café") == "café"
     assert index_text("") == ""
     assert index_text("!!! ... ---") == ""
-    assert index_text("a\x00b") == "a b"
+    assert index_text("a\x00b c\td") == "ab c d"
+    assert "ประชาชน" in tokens("ประ\u200bชาชน \u202eกฎหมาย")
+    assert "กฎหมาย" in tokens("ประ\u200bชาชน \u202eกฎหมาย")
 
 
 def test_query_terms_segment_like_the_index() -> None:

@@ -1,4 +1,4 @@
-# ruff: noqa: S101  (pytest tests assert; the project config ignores S101 for tests too)
+# ruff: noqa: S101  (pytest asserts; pyproject ignores S101 in tests too)
 """Tests for participation.text: sanitising, rendering and form-letter helpers.
 
 The XSS corpus follows the OWASP XSS Filter Evasion Cheat Sheet plus Markdown-specific
@@ -396,6 +396,7 @@ def test_links_get_rel_and_no_target() -> None:
         ("[mail](mailto:office@example.org)", "mailto:office@example.org"),
         ("[ref]\n\n[ref]: https://example.org/ref", "https://example.org/ref"),
         ("ดูที่ https://th.wikipedia.org/wiki/กฎหมาย ครับ", "https://th.wikipedia.org/wiki/กฎหมาย"),
+        ("ดูได้ที่https://example.org/hearing/1 ครับ", "https://example.org/hearing/1"),
     ],
 )
 def test_autolinks_and_other_links(source: str, href: str) -> None:
@@ -408,7 +409,15 @@ def test_autolinks_and_other_links(source: str, href: str) -> None:
 
 
 def test_scheme_less_and_relative_urls_are_not_links() -> None:
-    for source in ("example.org", "www.example.org", "[x](/hearings/1)", "[x](//cdn.example)"):
+    sources = (
+        "example.org",
+        "www.example.org",
+        "[x](/hearings/1)",
+        "[x](//cdn.example)",
+        "xhttps://example.org",
+        "ftp://example.org",
+    )
+    for source in sources:
         assert "<a" not in str(render_markdown(source)), source
 
 
@@ -442,6 +451,14 @@ def test_markup_input_is_not_trusted() -> None:
 
 def test_render_strips_controls_and_bidi_overrides() -> None:
     assert str(render_markdown("a\x00b\u202ec\x1bd")) == "<p>abcd</p>"
+
+
+def test_non_text_input_is_rejected() -> None:
+    for function in (render_markdown, plain, clean_text):
+        with pytest.raises(TypeError):
+            function(None)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            function(b"bytes")  # type: ignore[arg-type]
 
 
 def test_empty_input() -> None:
