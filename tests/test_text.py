@@ -585,6 +585,10 @@ def test_excerpt_never_splits_thai_combining_marks() -> None:
         assert unicodedata.category(text[len(body)])[0] != "M"
 
 
+def test_excerpt_does_not_end_on_a_thai_leading_vowel() -> None:
+    assert excerpt("กขคเรียน" * 3, 5) == "กขค…"
+
+
 def test_highlight() -> None:
     result = highlight(
         "Public Hearing on the hearing-aid law & lawmakers, bylaw", ["hearing", "LAW"]
