@@ -1,4 +1,4 @@
-# ruff: noqa: S101  (pytest asserts; pyproject ignores S101 in tests too)
+# ruff: noqa: S101, S311  (pytest asserts; seeded fuzzing; pyproject ignores both here)
 """Tests for participation.text: sanitising, rendering and form-letter helpers.
 
 The XSS corpus follows the OWASP XSS Filter Evasion Cheat Sheet plus Markdown-specific
@@ -9,6 +9,7 @@ HTML parser against the allowlist, not with string matching.
 from __future__ import annotations
 
 import html
+import random
 import unicodedata
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -330,6 +331,50 @@ def test_dangerous_markdown_links_stay_literal_text(payload: str) -> None:
     assert "<a" not in rendered
     assert count_links(payload) == 0
     assert "alert(1)" in html.unescape(rendered) or "msgbox" in rendered or "hi" in rendered
+
+
+FUZZ_PIECES = [
+    *"<>\"'`[]()!*_&#;:/\\ \n\t-=%",
+    "1. ",
+    "> ",
+    "javascript",
+    "JaVa",
+    "script",
+    "data",
+    "vbscript",
+    "http",
+    "https",
+    "mailto",
+    "://",
+    "&#",
+    "x6A",
+    "106",
+    "&colon;",
+    "on",
+    "onerror",
+    "img",
+    "src",
+    "href",
+    "svg",
+    "style",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "ร่าง",
+    "\x00",
+    "\u202e",
+    "www.",
+    ".org",
+]
+
+
+def test_random_markup_soup_is_always_safe() -> None:
+    rng = random.Random(20240601)
+    for _ in range(2_000):
+        source = "".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(1, 60)))
+        assert_safe_html(str(render_markdown(source)))
+        assert_safe_html(str(plain(source)), frozenset({"br"}))
+        assert_safe_html(str(highlight(source, ["a", "script", "ร่าง"])), frozenset({"mark"}))
 
 
 def test_deep_nesting_keeps_the_text_and_stays_shallow() -> None:
