@@ -33,7 +33,8 @@ Long texts: whitespace, punctuation and non-Thai characters delimit the Thai
 runs, and each run is segmented on its own; a run of more than
 ``_MAX_THAI_RUN`` characters without any of them (not real prose) is cut into
 pieces of that size first (at worst one word per cut is split). The cost is
-linear in the length of the text; a megabyte indexes in about a second.
+linear in the length of the text; a megabyte of mixed text indexes in one to
+two seconds.
 
 Safety
     Every term consists only of Unicode letters, combining marks and digits. The

@@ -43,8 +43,9 @@ Rendering (:func:`render_markdown`)
     allowlist: ``p br em strong code ul ol li blockquote a``; the only
     attributes are ``href`` and ``rel`` on ``<a>``. An ``href`` must be an
     absolute ``http:``/``https:`` URL with a host or a ``mailto:`` address
-    (checked by markdown-it's link validator and again by bleach, after entity
-    and percent decoding), so ``javascript:``, ``data:``, ``vbscript:``,
+    (checked by markdown-it's link validator after it decodes entities and
+    backslash escapes, again by bleach's attribute filter and protocol check,
+    and once more on the final ``<a>`` tokens), so ``javascript:``, ``data:``, ``vbscript:``,
     relative and protocol-relative URLs and every obfuscated variant are never
     links; such a Markdown link stays literal text. Every link gets
     ``rel="nofollow ugc noopener"`` and no ``target``. Numbered lists lose their
@@ -147,7 +148,7 @@ _EXCESS_BLANK_LINES_RE = re.compile(r"\n{4,}")
 _WHITESPACE_RUN_RE = re.compile(r"\s+")
 
 
-class TextTooLong(ValueError):  # noqa: N818 - the name is part of the agreed interface
+class TextTooLong(ValueError):
     """The cleaned text is longer than the caller's limit (counted in code points)."""
 
     def __init__(self, limit: int, length: int) -> None:
@@ -548,12 +549,16 @@ def simhash(text: str) -> int:
     Near-duplicate texts get hashes that differ in few bits, so a database can
     find form-letter candidates without comparing every pair. Intended use:
     store it with each comment (PostgreSQL ``BIGINT`` takes it after
-    ``h - 2**64 if h >= 2**63 else h``; SQLite ``INTEGER`` likewise), index four
-    16-bit bands of it (or a ``bit(64)`` column), take as candidates the
-    comments that share at least one band exactly (this finds every hash within
-    a Hamming distance of 3 and most within about 10), then confirm each
-    candidate with :func:`similarity` >= 0.8. SimHash alone is a heuristic: it
-    narrows the search, it never decides. Texts without letters hash to 0.
+    ``h - 2**64 if h >= 2**63 else h``; SQLite ``INTEGER`` likewise), plus its
+    eight 8-bit bands (``h >> 8 * i & 0xFF``) in indexed columns; take as
+    candidates the comments of the same hearing that share at least one band
+    (by the pigeonhole principle this finds every hash within a Hamming
+    distance of 7: form-letter variants typically differ in 3-10 bits, while
+    unrelated texts differ in about 32), then confirm each candidate with
+    :func:`similarity` >= 0.8. SimHash alone is a heuristic: it narrows the
+    search and may miss a variant, it never decides; a periodic exact pass
+    with :func:`similarity` over one hearing catches the rest. Texts without
+    letters hash to 0.
     Stable across processes and platforms (BLAKE2b, not ``hash()``).
     """
     counts = [0] * 64
