@@ -332,10 +332,26 @@ def render_markdown(text: str) -> Markup:
     inline elements (links, emphasis) within one paragraph, so limit what is
     stored with :func:`clean_text`'s ``max_length`` (100,000 characters of
     ordinary text render in well under a second).
+
+    Results are cached per process (the output depends only on the input), so
+    a page showing the same comments again does not pay for rendering twice.
     """
+    if not isinstance(text, str):
+        raise TypeError("render_markdown() takes a str")
+    return _render_cached(text) if len(text) <= _CACHE_MAX_CHARS else _render(text)
+
+
+#: Texts up to this length are cached; longer ones are rare and rendered each time.
+_CACHE_MAX_CHARS = 20_000
+
+
+def _render(text: str) -> Markup:
     html = _sanitise_blocks(_html_blocks(_sanitise_characters(text)))
     # The one place user text becomes Markup: it has just been sanitised by bleach.
     return Markup(html)  # noqa: S704
+
+
+_render_cached = lru_cache(maxsize=8192)(_render)
 
 
 def plain(text: str) -> Markup:
