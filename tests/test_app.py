@@ -163,7 +163,9 @@ class TestWithCsrf:
 
         user = factory.user()
         token = csrf_token_from(client.get("/signin").get_data(as_text=True))
-        response = client.post("/signin", data={"email": user.email, "password": "correct horse battery", "csrf_token": token})
+        response = client.post(
+            "/signin", data={"email": user.email, "password": "correct horse battery", "csrf_token": token}
+        )
         assert response.status_code == 302
 
 
@@ -182,7 +184,11 @@ class TestRateLimits:
         ]
         assert statuses[:30].count(429) == 0
         assert statuses[30] == 429
-        response = client.post("/signin", data={"email": "again@example.org", "password": "x" * 12}, headers={"Accept-Language": "en"})
+        response = client.post(
+            "/signin",
+            data={"email": "again@example.org", "password": "x" * 12},
+            headers={"Accept-Language": "en"},
+        )
         assert response.status_code == 429
         assert int(response.headers["Retry-After"]) > 0
         assert "Too many requests" in response.get_data(as_text=True)
