@@ -1,0 +1,561 @@
+"""Digital ID: the platform as an OpenID Connect relying party.
+
+Providers come from ``PARTICIPATION_OIDC_PROVIDERS`` (see docs/digital-id.md
+and ``config.parse_oidc_providers``). The flow is the authorization code flow
+with PKCE (S256): ``begin`` prepares the request and remembers its state,
+nonce and code verifier in the signed session; ``finish`` takes the state
+back exactly once, exchanges the code, validates the ID token against the
+provider's JWKS (signature, issuer, audience, expiry, issued-at, nonce) and
+returns the verified claims; ``sign_in`` and ``link`` apply them to accounts.
+
+Failures raise ``DigitalIdError`` with a ``code`` (``cancelled``,
+``provider_down``, ``provider_error``, ``invalid_token``, ``replayed``,
+``bad_claims``, ``digital_id_taken``, ``national_id_mismatch``,
+``national_id_taken``) that the view turns into a translated message. Logs
+name only the provider and the outcome: no tokens, subjects or personal data.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import current_app, session
+from joserfc import jwt
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from participation import crypto, db
+from participation.accounts.models import DigitalIdentity, User
+from participation.identity import NationalIdError, keyed_hash, national_id_hash, normalise_email
+from participation.identity import normalise_national_id as _normalise_nid
+
+log = logging.getLogger(__name__)
+
+#: Session key holding the pending sign-ins, by state.
+SESSION_KEY = "oidc_pending"
+#: A pending sign-in must come back within this many seconds.
+PENDING_MAX_AGE = 600
+#: At most this many sign-ins pending at once per browser session (oldest dropped).
+PENDING_MAX = 3
+#: Allowed clock difference with the provider, in seconds.
+LEEWAY = 60
+#: Only asymmetric signatures: a client secret must never verify an ID token.
+ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+
+
+class DigitalIdError(Exception):
+    """The digital-ID sign-in failed; ``code`` selects the message shown."""
+
+    def __init__(self, code: str, provider: str | None = None):
+        super().__init__(code)
+        self.code = code
+        self.provider = provider
+
+
+# --- providers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str
+    id_claim: str | None
+    name_claim: str
+    birthdate_claim: str
+    name_th: str
+    name_en: str
+    token_auth_method: str
+
+    def display_name(self, language: str) -> str:
+        return self.name_th if language == "th" else self.name_en
+
+
+def providers() -> list[Provider]:
+    """The configured providers, in the configured order."""
+    from participation.config import parse_oidc_providers
+
+    configured = current_app.config.get("OIDC_PROVIDERS") or []
+    return [
+        Provider(**entry) for entry in parse_oidc_providers(configured, mode=current_app.config["ENV_MODE"])
+    ]
+
+
+def get_provider(name: str) -> Provider | None:
+    return next((p for p in providers() if p.name == name), None)
+
+
+# --- discovery and keys (cached per process with a TTL; a cache, not state) ----
+
+_cache: dict[str, tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _fetch_json(url: str, provider: Provider) -> dict:
+    timeout = current_app.config.get("OIDC_HTTP_TIMEOUT", 5)
+    try:
+        response = requests.get(url, timeout=timeout, headers={"Accept": "application/json"})
+    except requests.RequestException:
+        raise DigitalIdError("provider_down", provider.name) from None
+    if response.status_code >= 500:
+        raise DigitalIdError("provider_down", provider.name)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.status_code != 200 or not isinstance(data, dict):
+        raise DigitalIdError("provider_error", provider.name)
+    return data
+
+
+def _cached(key: str, loader, *, refresh: bool = False):
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now and not refresh:
+        return hit[1]
+    value = loader()
+    ttl = current_app.config.get("OIDC_DISCOVERY_TTL", 3600)
+    with _cache_lock:
+        _cache[key] = (now + ttl, value)
+    return value
+
+
+def discover(provider: Provider) -> dict:
+    """The provider's metadata from ``<issuer>/.well-known/openid-configuration``."""
+
+    def load() -> dict:
+        metadata = _fetch_json(provider.issuer + "/.well-known/openid-configuration", provider)
+        if metadata.get("issuer", "").rstrip("/") != provider.issuer:
+            # OpenID Connect Discovery 1.0 s.4.3: the issuer must match exactly.
+            raise DigitalIdError("provider_error", provider.name)
+        for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+            if not isinstance(metadata.get(endpoint), str):
+                raise DigitalIdError("provider_error", provider.name)
+        return metadata
+
+    return _cached("discovery:" + provider.issuer, load)
+
+
+def _key_set(provider: Provider, jwks_uri: str, *, refresh: bool = False) -> KeySet:
+    def load() -> KeySet:
+        try:
+            return KeySet.import_key_set(_fetch_json(jwks_uri, provider))
+        except (JoseError, KeyError, TypeError, ValueError):
+            raise DigitalIdError("provider_error", provider.name) from None
+
+    return _cached("jwks:" + jwks_uri, load, refresh=refresh)
+
+
+# --- the flow ----------------------------------------------------------------
+
+
+def redirect_uri(provider: Provider) -> str:
+    from flask import url_for
+
+    return current_app.config["BASE_URL"] + url_for("oidc.callback", provider=provider.name)
+
+
+def begin(provider: Provider, *, mode: str, next_url: str | None, user_id: int | None, language: str) -> str:
+    """The provider's authorization URL; remembers state, nonce and PKCE verifier.
+
+    ``mode`` is ``sign_in`` or ``link`` (prove the signed-in ``user_id``).
+    Raises DigitalIdError('provider_down'|'provider_error') if discovery fails.
+    """
+    metadata = discover(provider)
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    pending = dict(session.get(SESSION_KEY) or {})
+    pending[state] = {
+        "provider": provider.name,
+        "nonce": nonce,
+        "verifier": verifier,
+        "mode": mode,
+        "user_id": user_id,
+        "next": next_url,
+        "at": int(time.time()),
+    }
+    # Keep only the newest few, so abandoned attempts do not grow the cookie.
+    session[SESSION_KEY] = dict(sorted(pending.items(), key=lambda kv: kv[1]["at"])[-PENDING_MAX:])
+    client = OAuth2Session(
+        provider.client_id,
+        scope=provider.scopes,
+        redirect_uri=redirect_uri(provider),
+        code_challenge_method="S256",
+    )
+    url, _state = client.create_authorization_url(
+        metadata["authorization_endpoint"],
+        state=state,
+        nonce=nonce,
+        code_verifier=verifier,
+        ui_locales=language,
+    )
+    return url
+
+
+def take_pending(state: str | None) -> dict:
+    """The pending sign-in for ``state``, removed from the session (single use).
+
+    Raises DigitalIdError('replayed') for an unknown, used or stale state.
+    """
+    pending = dict(session.get(SESSION_KEY) or {})
+    entry = pending.pop(state, None) if state else None
+    session[SESSION_KEY] = pending
+    if entry is None or entry["at"] + PENDING_MAX_AGE < time.time():
+        raise DigitalIdError("replayed")
+    return entry
+
+
+@dataclass
+class VerifiedPerson:
+    """What the provider proved, after every check passed."""
+
+    provider: Provider
+    subject: str
+    national_id: str | None
+    name: str | None
+    birthdate: date | None
+    email: str | None
+
+
+def finish(provider: Provider, pending: dict, args: dict[str, str]) -> VerifiedPerson:
+    """Complete the flow from the callback's query ``args`` (state already taken).
+
+    Raises DigitalIdError for a cancelled request, an unreachable provider or
+    an ID token that fails any check.
+    """
+    if pending["provider"] != provider.name:
+        raise DigitalIdError("replayed", provider.name)
+    error = args.get("error")
+    if error:
+        raise DigitalIdError("cancelled" if error == "access_denied" else "provider_error", provider.name)
+    code = args.get("code")
+    if not code:
+        raise DigitalIdError("provider_error", provider.name)
+    metadata = discover(provider)
+    token = _exchange_code(provider, metadata, code, pending["verifier"])
+    id_token = token.get("id_token")
+    if not isinstance(id_token, str):
+        raise DigitalIdError("invalid_token", provider.name)
+    claims = validate_id_token(provider, metadata, id_token, nonce=pending["nonce"])
+    wanted = [c for c in (provider.id_claim, provider.name_claim) if c]
+    if (
+        any(c not in claims for c in wanted)
+        and metadata.get("userinfo_endpoint")
+        and token.get("access_token")
+    ):
+        claims = {**_userinfo(provider, metadata, token["access_token"], claims["sub"]), **claims}
+    return _person(provider, claims)
+
+
+def _exchange_code(provider: Provider, metadata: dict, code: str, verifier: str) -> dict:
+    client = OAuth2Session(
+        provider.client_id,
+        provider.client_secret,
+        token_endpoint_auth_method=provider.token_auth_method,
+        redirect_uri=redirect_uri(provider),
+        default_timeout=current_app.config.get("OIDC_HTTP_TIMEOUT", 5),
+    )
+    try:
+        return dict(
+            client.fetch_token(
+                metadata["token_endpoint"],
+                grant_type="authorization_code",
+                code=code,
+                code_verifier=verifier,
+            )
+        )
+    except requests.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else 500
+        raise DigitalIdError("provider_down" if status >= 500 else "provider_error", provider.name) from None
+    except requests.RequestException:
+        raise DigitalIdError("provider_down", provider.name) from None
+    except (OAuth2Error, ValueError):
+        # invalid_grant and friends: the code was used, expired or the verifier was wrong.
+        raise DigitalIdError("provider_error", provider.name) from None
+
+
+def _token_header(id_token: str) -> dict:
+    try:
+        segment = id_token.split(".")[0]
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, IndexError):
+        raise DigitalIdError("invalid_token") from None
+    if not isinstance(header, dict):
+        raise DigitalIdError("invalid_token")
+    return header
+
+
+def validate_id_token(provider: Provider, metadata: dict, id_token: str, *, nonce: str) -> dict:
+    """The ID token's claims once signature, iss, aud, azp, exp, iat and nonce all check out.
+
+    The key comes from the provider's JWKS by ``kid``; an unknown ``kid`` makes
+    one fresh fetch of the JWKS (the provider may have rotated its keys).
+    """
+    header = _token_header(id_token)
+    algorithm = header.get("alg")
+    supported = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
+    if algorithm not in ALLOWED_ALGORITHMS or algorithm not in supported:
+        raise DigitalIdError("invalid_token", provider.name)
+    kid = header.get("kid")
+    try:
+        key = _key_set(provider, metadata["jwks_uri"]).get_by_kid(kid)
+    except InvalidKeyIdError:
+        try:
+            key = _key_set(provider, metadata["jwks_uri"], refresh=True).get_by_kid(kid)
+        except InvalidKeyIdError:
+            raise DigitalIdError("invalid_token", provider.name) from None
+    try:
+        claims = jwt.decode(id_token, key, algorithms=[algorithm]).claims
+        jwt.JWTClaimsRegistry(
+            leeway=LEEWAY,
+            iss={"essential": True, "value": provider.issuer},
+            sub={"essential": True},
+            aud={"essential": True, "value": provider.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+            nonce={"essential": True, "value": nonce},
+        ).validate(claims)
+    except JoseError:
+        raise DigitalIdError("invalid_token", provider.name) from None
+    if not isinstance(claims.get("sub"), str):
+        raise DigitalIdError("invalid_token", provider.name)
+    audience = claims["aud"]
+    if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != provider.client_id:
+        # OpenID Connect Core s.3.1.3.7 (4, 5): several audiences need azp = us.
+        raise DigitalIdError("invalid_token", provider.name)
+    if not isinstance(claims.get("iat"), int | float):
+        raise DigitalIdError("invalid_token", provider.name)
+    return claims
+
+
+def _userinfo(provider: Provider, metadata: dict, access_token: str, subject: str) -> dict:
+    timeout = current_app.config.get("OIDC_HTTP_TIMEOUT", 5)
+    try:
+        response = requests.get(
+            metadata["userinfo_endpoint"],
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            timeout=timeout,
+        )
+    except requests.RequestException:
+        raise DigitalIdError("provider_down", provider.name) from None
+    if response.status_code >= 500:
+        raise DigitalIdError("provider_down", provider.name)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.status_code != 200 or not isinstance(data, dict):
+        raise DigitalIdError("provider_error", provider.name)
+    if data.get("sub") != subject:
+        # OpenID Connect Core s.5.3.2: userinfo for another person must be refused.
+        raise DigitalIdError("invalid_token", provider.name)
+    return data
+
+
+def _person(provider: Provider, claims: dict) -> VerifiedPerson:
+    national_id = None
+    if provider.id_claim and claims.get(provider.id_claim) not in (None, ""):
+        try:
+            national_id = _normalise_nid(str(claims[provider.id_claim]))
+        except NationalIdError:
+            raise DigitalIdError("bad_claims", provider.name) from None
+    name = claims.get(provider.name_claim)
+    name = " ".join(name.split())[:200] if isinstance(name, str) and name.strip() else None
+    birthdate = None
+    raw_birthdate = claims.get(provider.birthdate_claim)
+    if isinstance(raw_birthdate, str):
+        try:
+            birthdate = date.fromisoformat(raw_birthdate)
+        except ValueError:
+            birthdate = None
+    email = claims.get("email") if claims.get("email_verified") is True else None
+    email = normalise_email(email) if isinstance(email, str) and "@" in email and len(email) <= 254 else None
+    return VerifiedPerson(provider, claims["sub"], national_id, name, birthdate, email)
+
+
+# --- accounts ----------------------------------------------------------------
+
+
+def subject_hash(provider: Provider, subject: str) -> str:
+    """The stored form of the provider's subject: HMAC of ``issuer|sub``."""
+    return keyed_hash("oidc-subject", f"{provider.issuer}|{subject}")
+
+
+@dataclass
+class Outcome:
+    user: User
+    #: ``signed_in`` (known digital ID), ``created`` (new account),
+    #: ``matched_national_id`` (signed in to the account that declared the number),
+    #: ``linked`` (proven for the signed-in account).
+    code: str
+
+
+def _find_identity(provider: Provider, digest: str) -> DigitalIdentity | None:
+    return db.session.scalar(
+        select(DigitalIdentity).where(
+            DigitalIdentity.provider == provider.name, DigitalIdentity.subject_hash == digest
+        )
+    )
+
+
+def _record(
+    user: User, person: VerifiedPerson, identity: DigitalIdentity | None, nid_hash: str | None
+) -> None:
+    now = db.utcnow()
+    if identity is None:
+        identity = DigitalIdentity(
+            user=user,
+            provider=person.provider.name,
+            subject_hash=subject_hash(person.provider, person.subject),
+        )
+        db.session.add(identity)
+    identity.verified_at = now
+    identity.national_id_hash = nid_hash
+    identity.verified_name_encrypted = crypto.encrypt(person.name) if person.name else None
+    identity.birthdate_encrypted = crypto.encrypt(person.birthdate.isoformat()) if person.birthdate else None
+    if nid_hash and user.national_id_hash is None:
+        user.national_id_hash = nid_hash
+    if nid_hash and user.national_id_hash == nid_hash:
+        user.national_id_verified_at = now
+    user.digital_id_verified_at = now
+    user.last_sign_in_at = now
+
+
+def _flush(provider: Provider, conflict_code: str) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Another request claimed the same digital ID or national ID at the same moment.
+        raise DigitalIdError(conflict_code, provider.name) from None
+
+
+def sign_in(person: VerifiedPerson) -> Outcome:
+    """The account for a proven person, creating one if needed.
+
+    A known digital ID signs in to its account. Otherwise, if the provider
+    released a national ID that an account has declared, the provider has just
+    proven this person holds that number, so the digital ID joins that account
+    (the view tells the person). Otherwise a new account is made: display name
+    from the provider (or asked later), email only if the provider says it is
+    verified and no account uses it yet, else no email.
+    """
+    provider = person.provider
+    digest = subject_hash(provider, person.subject)
+    nid_hash = national_id_hash(person.national_id) if person.national_id else None
+    identity = _find_identity(provider, digest)
+    if identity is not None and identity.user.is_deleted:
+        db.session.delete(identity)
+        db.session.flush()
+        identity = None
+    if identity is not None:
+        user = identity.user
+        if nid_hash and user.national_id_hash not in (None, nid_hash):
+            raise DigitalIdError("national_id_mismatch", provider.name)
+        _record(user, person, identity, nid_hash)
+        _flush(provider, "national_id_taken")
+        return Outcome(user, "signed_in")
+    holder = None
+    if nid_hash:
+        holder = db.session.scalar(select(User).where(User.national_id_hash == nid_hash))
+    if holder is not None and not holder.is_deleted:
+        _record(holder, person, None, nid_hash)
+        _flush(provider, "digital_id_taken")
+        return Outcome(holder, "matched_national_id")
+    email = person.email
+    if email and db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        email = None
+    user = User(
+        display_name=(person.name or "")[:80] or None,
+        email=email,
+        email_verified_at=db.utcnow() if email else None,
+        locale="th",
+    )
+    db.session.add(user)
+    _record(user, person, None, nid_hash)
+    _flush(provider, "digital_id_taken")
+    return Outcome(user, "created")
+
+
+def link(user: User, person: VerifiedPerson) -> Outcome:
+    """Prove the signed-in ``user`` with this digital ID.
+
+    Refused (without naming any other account) when the digital ID is linked
+    to another account, when the account declared a different national ID, or
+    when another account holds the proven national ID.
+    """
+    provider = person.provider
+    digest = subject_hash(provider, person.subject)
+    nid_hash = national_id_hash(person.national_id) if person.national_id else None
+    identity = _find_identity(provider, digest)
+    if identity is not None and identity.user_id != user.id:
+        if not identity.user.is_deleted:
+            raise DigitalIdError("digital_id_taken", provider.name)
+        db.session.delete(identity)
+        db.session.flush()
+        identity = None
+    if nid_hash:
+        if user.national_id_hash not in (None, nid_hash):
+            raise DigitalIdError("national_id_mismatch", provider.name)
+        holder = db.session.scalar(
+            select(User.id).where(User.national_id_hash == nid_hash, User.id != user.id)
+        )
+        if holder is not None:
+            raise DigitalIdError("national_id_taken", provider.name)
+    _record(user, person, identity, nid_hash)
+    _flush(provider, "national_id_taken")
+    return Outcome(user, "linked")
+
+
+@dataclass
+class VerifiedDetails:
+    name: str | None
+    birthdate: date | None
+    provider: str
+    verified_at: datetime
+
+
+def verified_details(user: User) -> VerifiedDetails | None:
+    """The most recently verified name and birth date, for initiative types that need them.
+
+    Decrypts on demand; None if the person never proved a digital ID.
+    """
+    if not user.digital_identities:
+        return None
+    identity = max(user.digital_identities, key=lambda i: i.verified_at)
+    name = crypto.decrypt(identity.verified_name_encrypted) if identity.verified_name_encrypted else None
+    birthdate = (
+        date.fromisoformat(crypto.decrypt(identity.birthdate_encrypted))
+        if identity.birthdate_encrypted
+        else None
+    )
+    return VerifiedDetails(name, birthdate, identity.provider, identity.verified_at)
+
+
+def forget(user: User) -> None:
+    """Remove every digital-ID link and detail of ``user`` (account deletion)."""
+    user.digital_identities.clear()
+    user.digital_id_verified_at = None
+    db.session.flush()
