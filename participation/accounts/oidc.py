@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.common.errors import AuthlibBaseError
 from flask import current_app, session
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -291,7 +291,7 @@ def _exchange_code(provider: Provider, metadata: dict, code: str, verifier: str)
         raise DigitalIdError("provider_down" if status >= 500 else "provider_error", provider.name) from None
     except requests.RequestException:
         raise DigitalIdError("provider_down", provider.name) from None
-    except (OAuth2Error, ValueError):
+    except (AuthlibBaseError, ValueError):
         # invalid_grant and friends: the code was used, expired or the verifier was wrong.
         raise DigitalIdError("provider_error", provider.name) from None
 

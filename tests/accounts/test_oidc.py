@@ -1,0 +1,421 @@
+"""Digital ID over OpenID Connect, driven end to end against a local provider.
+
+Each flow goes: POST the sign-in button -> follow the redirect to the
+provider's authorize endpoint with ``requests`` -> take the provider's
+redirect back -> call the app's callback with code and state.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from participation.accounts import oidc
+from participation.accounts.models import DigitalIdentity, User
+from participation.identity import IdentityLevel, keyed_hash, national_id_hash
+from tests.accounts.oidc_provider import new_rsa_key
+from tests.factories import valid_national_id
+
+NID = valid_national_id("110170023070")
+OTHER_NID = valid_national_id("310990012345")
+START = "/signin/digital-id/testid"
+LINK = "/account/digital-id/testid"
+
+
+def to_provider(client, start_path: str = START, headers=None):
+    """POST the button; return the provider's authorize URL the app redirected to."""
+    response = client.post(start_path, headers=headers or {})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return response.headers["Location"]
+
+
+def back_from_provider(authorize_url: str) -> str:
+    """Let the provider approve (or refuse) and return the app callback path + query."""
+    answer = requests.get(authorize_url, allow_redirects=False, timeout=5)
+    assert answer.status_code == 302, answer.text[:300]
+    location = urlsplit(answer.headers["Location"])
+    assert location.path == "/signin/digital-id/testid/callback"
+    return f"{location.path}?{location.query}"
+
+
+def run_flow(client, start_path: str = START, headers=None):
+    callback = back_from_provider(to_provider(client, start_path, headers))
+    return client.get(callback, headers=headers or {})
+
+
+def users(db) -> list[User]:
+    db.expire_all()
+    return list(db.scalars(select(User).order_by(User.id)))
+
+
+def page(client, path: str, headers=None) -> str:
+    return client.get(path, headers=headers or {}).get_data(as_text=True)
+
+
+# --- success -------------------------------------------------------------------
+
+
+def test_sign_in_creates_an_account_proven_by_the_national_id(client, db, provider):
+    provider.claims = {"pid": NID}
+
+    authorize_url = to_provider(client)
+    query = parse_qs(urlsplit(authorize_url).query)
+    assert authorize_url.startswith(provider.issuer + "/authorize")
+    assert query["code_challenge_method"] == ["S256"]
+    assert "openid" in query["scope"][0].split()
+    assert query["state"][0] and query["nonce"][0] and query["state"] != query["nonce"]
+    response = client.get(back_from_provider(authorize_url))
+
+    assert response.status_code == 302
+    (user,) = users(db)
+    assert user.identity_level == IdentityLevel.digital_id
+    assert user.identity_key() == f"nid:{national_id_hash(NID)}"
+    assert user.national_id_hash == national_id_hash(NID)
+    assert user.email is None and user.password_hash is None
+    assert user.display_name == "สมชาย ใจดี"
+    (identity,) = user.digital_identities
+    assert identity.provider == "testid"
+    assert identity.subject_hash == keyed_hash("oidc-subject", f"{provider.issuer}|subject-0001")
+    assert identity.national_id_hash == national_id_hash(NID)
+    stored = " ".join(str(v) for v in vars(identity).values())
+    assert "subject-0001" not in stored and NID not in stored and "สมชาย" not in stored
+    details = oidc.verified_details(user)
+    assert details.name == "สมชาย ใจดี" and details.birthdate.isoformat() == "1990-04-13"
+    # Signed in: the account page works for an account without email or password.
+    settings = client.get("/account")
+    assert settings.status_code == 200
+    assert "/account/password" not in settings.get_data(as_text=True)
+
+
+def test_signing_in_again_reuses_the_account_and_the_discovery_cache(client, db, provider):
+    provider.claims = {"pid": NID}
+    assert run_flow(client).status_code == 302
+    client.post("/signout")
+    assert run_flow(client).status_code == 302
+    assert len(users(db)) == 1
+    assert provider.requests_seen.count("/.well-known/openid-configuration") == 1
+    assert provider.requests_seen.count("/jwks") == 1
+
+
+def test_no_national_id_released_keys_the_person_by_issuer_and_subject(client, db, provider):
+    provider.claims = {"sub": "pairwise-77"}
+    provider.remove_claims = {"pid"}
+    assert run_flow(client).status_code == 302
+    (user,) = users(db)
+    digest = keyed_hash("oidc-subject", f"{provider.issuer}|pairwise-77")
+    assert user.identity_level == IdentityLevel.digital_id
+    assert user.national_id_hash is None
+    assert user.identity_key() == f"oidc:{digest}"
+
+
+def test_claims_missing_from_the_id_token_come_from_userinfo(client, db, provider):
+    provider.remove_claims = {"name", "pid"}
+    provider.userinfo_claims = {"name": "มาลี มีสุข", "pid": NID}
+    assert run_flow(client).status_code == 302
+    (user,) = users(db)
+    assert user.display_name == "มาลี มีสุข"
+    assert user.national_id_hash == national_id_hash(NID)
+    assert "/userinfo" in provider.requests_seen
+
+
+def test_without_a_name_the_person_is_asked_for_one(client, db, provider):
+    provider.remove_claims = {"name"}
+    provider.claims = {"pid": NID}
+    response = run_flow(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    assert users(db)[0].display_name is None
+    assert client.get("/account").status_code == 200
+
+
+def test_a_verified_email_from_the_provider_is_kept_an_unverified_one_is_not(client, db, provider, factory):
+    provider.claims = {"sub": "a", "email": "Somchai@Example.org", "email_verified": True}
+    run_flow(client)
+    client.post("/signout")
+    provider.claims = {"sub": "b", "email": "other@example.org", "email_verified": False}
+    run_flow(client)
+    client.post("/signout")
+    factory.user(email="taken@example.org")
+    provider.claims = {"sub": "c", "email": "taken@example.org", "email_verified": True}
+    run_flow(client)
+    created = [u for u in users(db) if u.digital_identities]
+    assert [u.email for u in created] == ["somchai@example.org", None, None]
+    assert created[0].email_verified_at is not None
+
+
+def test_linking_proves_an_existing_signed_in_account(client, db, provider, factory, login):
+    user = login(factory.user(locale="en"))
+    provider.claims = {"pid": NID}
+    response = run_flow(client, LINK)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    (account,) = users(db)
+    assert account.id == user.id
+    assert account.identity_level == IdentityLevel.digital_id
+    assert account.identity_key() == f"nid:{national_id_hash(NID)}"
+    text = page(client, "/account")
+    assert "Your identity is proven with TestID" in text
+    assert "Proven with TestID on" in text
+
+
+def test_a_declared_national_id_and_a_digital_id_are_one_signer(client, db, provider, factory):
+    holder = factory.user(national_id=NID, locale="en")
+    key_before = holder.identity_key()
+    provider.claims = {"pid": NID}
+    response = run_flow(client, headers={"Accept-Language": "en"})
+    assert response.status_code == 302
+    accounts = users(db)
+    assert [u.id for u in accounts] == [holder.id]
+    assert accounts[0].identity_key() == key_before == f"nid:{national_id_hash(NID)}"
+    assert accounts[0].identity_level == IdentityLevel.digital_id
+    assert "signed in to the account on which your national ID was declared" in page(client, "/account")
+
+
+def test_linking_refuses_a_national_id_held_by_another_account(client, db, provider, factory, login):
+    factory.user(national_id=NID)
+    me = login(factory.user(locale="en"))
+    provider.claims = {"pid": NID}
+    response = run_flow(client, LINK)
+    assert response.status_code == 409
+    assert "already belongs to another account" in response.get_data(as_text=True)
+    db.expire_all()
+    account = db.get(User, me.id)
+    assert account.national_id_hash is None and account.digital_identities == []
+    assert account.identity_level == IdentityLevel.email
+
+
+def test_linking_refuses_a_different_declared_national_id(client, db, provider, factory, login):
+    me = login(factory.user(national_id=OTHER_NID, locale="en"))
+    provider.claims = {"pid": NID}
+    response = run_flow(client, LINK)
+    assert response.status_code == 409
+    assert "different from the one declared" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(User, me.id).national_id_hash == national_id_hash(OTHER_NID)
+
+
+def test_linking_refuses_a_digital_id_linked_to_another_account(client, db, provider, factory, login):
+    provider.claims = {"sub": "shared"}
+    provider.remove_claims = {"pid"}
+    run_flow(client)
+    client.post("/signout")
+    me = login(factory.user(locale="en"))
+    response = run_flow(client, LINK)
+    assert response.status_code == 409
+    assert "already linked to another account" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(User, me.id).digital_identities == []
+
+
+# --- refusals ----------------------------------------------------------------
+
+
+def _assert_refused(db, response, status: int, english: str):
+    assert response.status_code == status
+    assert english in response.get_data(as_text=True)
+    assert users(db) == []
+
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": "another-client"},
+        {"aud": ["another-client", "participation-test"]},  # several audiences, no azp
+        {"iss": "https://impostor.example"},
+        {"exp": int(time.time()) - 3600},
+        {"iat": int(time.time()) + 3600},
+        {"nonce": "not-the-nonce-we-sent"},
+    ],
+    ids=["wrong-audience", "extra-audience", "wrong-issuer", "expired", "issued-in-future", "wrong-nonce"],
+)
+def test_a_token_with_a_bad_claim_is_refused(client, db, provider, claims):
+    provider.claims = {"pid": NID, **claims}
+    _assert_refused(db, run_flow(client, headers=EN), 400, "could not be verified")
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nonce", "sub"])
+def test_a_token_missing_a_required_claim_is_refused(client, db, provider, claim):
+    provider.remove_claims = {claim}
+    _assert_refused(db, run_flow(client, headers=EN), 400, "could not be verified")
+
+
+def test_a_token_signed_by_another_key_is_refused(client, db, provider):
+    forged = new_rsa_key("key-1")  # same kid, different key
+    provider.signing_key = forged
+    _assert_refused(db, run_flow(client, headers=EN), 400, "could not be verified")
+
+
+def test_an_unknown_key_id_refetches_the_jwks_once_then_refuses(client, db, provider):
+    provider.signing_key = new_rsa_key("key-unknown")
+    _assert_refused(db, run_flow(client, headers=EN), 400, "could not be verified")
+    assert provider.jwks_fetches == 2
+
+
+def test_a_rotated_key_is_picked_up_by_refetching_the_jwks(client, db, provider):
+    provider.claims = {"pid": NID}
+    assert run_flow(client).status_code == 302  # JWKS with key-1 now cached
+    client.post("/signout")
+    rotated = new_rsa_key("key-2")
+    provider.published_keys = [provider.key, rotated]
+    provider.signing_key = rotated
+    assert run_flow(client).status_code == 302
+    assert provider.jwks_fetches == 2
+    assert len(users(db)) == 1
+
+
+def test_a_replayed_callback_is_refused(client, db, provider):
+    provider.claims = {"pid": NID}
+    callback = back_from_provider(to_provider(client))
+    assert client.get(callback).status_code == 302
+    client.post("/signout")
+    replay = client.get(callback, headers=EN)
+    assert replay.status_code == 400
+    assert "already been used or has expired" in replay.get_data(as_text=True)
+    assert len(users(db)) == 1
+
+
+def test_a_callback_without_a_known_state_is_refused(client, db, provider):
+    to_provider(client)
+    response = client.get("/signin/digital-id/testid/callback?code=x&state=forged", headers=EN)
+    _assert_refused(db, response, 400, "already been used or has expired")
+
+
+def test_a_stale_pending_sign_in_is_refused(client, db, provider, monkeypatch):
+    callback = back_from_provider(to_provider(client))
+    real_time = time.time
+    monkeypatch.setattr(oidc.time, "time", lambda: real_time() + oidc.PENDING_MAX_AGE + 5)
+    _assert_refused(db, client.get(callback, headers=EN), 400, "already been used or has expired")
+
+
+def test_the_person_cancelling_at_the_provider_is_told_so(client, db, provider):
+    provider.cancel = True
+    _assert_refused(db, run_flow(client, headers=EN), 400, "You cancelled the sign-in at TestID")
+
+
+def test_an_unreachable_provider_is_explained_not_a_500(app, client, db, provider):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    app.config["OIDC_PROVIDERS"] = [provider.settings(issuer=f"http://127.0.0.1:{closed_port}")]
+    response = client.post(START, headers=EN)
+    assert response.status_code == 502
+    assert "TestID cannot be reached at the moment" in response.get_data(as_text=True)
+
+
+def test_a_failing_token_endpoint_is_explained(client, db, provider):
+    provider.token_status = 503
+    _assert_refused(db, run_flow(client, headers=EN), 502, "TestID cannot be reached at the moment")
+
+
+def test_a_wrong_client_secret_is_a_provider_error(app, client, db, provider):
+    app.config["OIDC_PROVIDERS"] = [provider.settings(client_secret="wrong")]
+    _assert_refused(db, run_flow(client, headers=EN), 502, "TestID did not complete the sign-in")
+
+
+def test_an_invalid_national_id_from_the_provider_is_refused(client, db, provider):
+    provider.claims = {"pid": "1234567890123"}
+    _assert_refused(db, run_flow(client, headers=EN), 400, "not valid")
+
+
+def test_an_unknown_provider_is_404(client, provider):
+    assert client.post("/signin/digital-id/nobody").status_code == 404
+    assert client.get("/signin/digital-id/nobody/callback?state=x").status_code == 404
+
+
+def test_linking_needs_a_signed_in_account(client, provider):
+    response = client.post(LINK)
+    assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+# --- language, pages, logs --------------------------------------------------------
+
+
+def test_messages_are_in_thai_and_english(client, db, provider):
+    provider.cancel = True
+    thai = run_flow(client).get_data(as_text=True)
+    assert "คุณยกเลิกการเข้าสู่ระบบที่ ไทยดีทดสอบ" in thai
+    english = run_flow(client, headers=EN).get_data(as_text=True)
+    assert "You cancelled the sign-in at TestID" in english
+
+
+def test_the_sign_in_page_offers_each_provider_as_a_post_button(client, provider):
+    thai = page(client, "/signin")
+    assert 'action="/signin/digital-id/testid"' in thai
+    assert "เข้าสู่ระบบด้วย ไทยดีทดสอบ" in thai
+    english = page(client, "/signin?next=/about", EN)
+    assert "Sign in with TestID" in english
+    assert 'action="/signin/digital-id/testid?next=/about"' in english
+    assert "<script" not in english
+
+
+def test_after_sign_in_the_person_returns_to_the_page_they_came_from(client, provider):
+    provider.claims = {"pid": NID}
+    callback = back_from_provider(to_provider(client, START + "?next=/about"))
+    assert client.get(callback).headers["Location"].endswith("/about")
+
+
+def test_the_account_page_offers_to_prove_the_identity(client, factory, login, provider):
+    login(factory.user(locale="en"))
+    text = page(client, "/account")
+    assert 'action="/account/digital-id/testid"' in text
+    assert "Prove my identity with TestID" in text
+
+
+def test_logs_name_the_provider_and_outcome_and_nothing_personal(client, db, provider, caplog):
+    # The platform's own loggers at every level; libraries at INFO (urllib3's
+    # DEBUG lines would show this test's own request to the provider).
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="participation")
+    provider.claims = {"pid": NID, "email": "somchai@example.org", "email_verified": True}
+    authorize_url = to_provider(client)
+    callback = back_from_provider(authorize_url)
+    client.get(callback)
+    client.post("/signout")
+    client.get(callback)  # replay
+    provider.claims = {"pid": NID, "aud": "another"}
+    run_flow(client)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "provider=testid outcome=created" in logged
+    assert "provider=testid outcome=replayed" in logged
+    assert "provider=testid outcome=invalid_token" in logged
+    query = parse_qs(urlsplit(callback).query)
+    secrets_seen = [NID, "subject-0001", "สมชาย", "somchai@example.org", query["code"][0], query["state"][0]]
+    for secret in secrets_seen:
+        assert secret not in logged
+
+
+# --- data ----------------------------------------------------------------------
+
+
+def test_one_digital_id_per_provider_and_subject_in_the_database(db, factory):
+    first, second = factory.user(), factory.user()
+    db.add(DigitalIdentity(user=first, provider="testid", subject_hash="a" * 64))
+    db.commit()
+    db.add(DigitalIdentity(user=second, provider="testid", subject_hash="a" * 64))
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
+    db.add(DigitalIdentity(user=second, provider="otherid", subject_hash="a" * 64))
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(DigitalIdentity)) == 2
+
+
+def test_deleting_the_account_forgets_the_digital_id(client, db, provider):
+    provider.claims = {"pid": NID}
+    run_flow(client)
+    response = client.post("/account/delete", data={"confirm": "y"})
+    assert response.status_code == 302
+    (user,) = users(db)
+    assert user.is_deleted and user.digital_identities == [] and user.digital_id_verified_at is None
+    assert db.scalar(select(func.count()).select_from(DigitalIdentity)) == 0
+    # The same person can start again with a fresh account.
+    assert run_flow(client).status_code == 302
+    assert len(users(db)) == 2
