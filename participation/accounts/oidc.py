@@ -28,8 +28,8 @@ from datetime import date, datetime
 from typing import Any
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app, session
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
