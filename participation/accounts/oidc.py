@@ -10,7 +10,7 @@ returns the verified claims; ``sign_in`` and ``link`` apply them to accounts.
 
 Failures raise ``DigitalIdError`` with a ``code`` (``cancelled``,
 ``provider_down``, ``provider_error``, ``invalid_token``, ``replayed``,
-``bad_claims``, ``digital_id_taken``, ``national_id_mismatch``,
+``bad_claims``, ``conflict``, ``digital_id_taken``, ``national_id_mismatch``,
 ``national_id_taken``) that the view turns into a translated message. Logs
 name only the provider and the outcome: no tokens, subjects or personal data.
 """
@@ -443,13 +443,11 @@ def _record(
     user.last_sign_in_at = now
 
 
-def _flush(provider: Provider, conflict_code: str) -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # Another request claimed the same digital ID or national ID at the same moment.
-        raise DigitalIdError(conflict_code, provider.name) from None
+def _holder_of(nid_hash: str, other_than: int | None = None) -> User | None:
+    query = select(User).where(User.national_id_hash == nid_hash)
+    if other_than is not None:
+        query = query.where(User.id != other_than)
+    return db.session.scalar(query)
 
 
 def sign_in(person: VerifiedPerson) -> Outcome:
@@ -461,7 +459,21 @@ def sign_in(person: VerifiedPerson) -> Outcome:
     (the view tells the person). Otherwise a new account is made: display name
     from the provider (or asked later), email only if the provider says it is
     verified and no account uses it yet, else no email.
+
+    Two simultaneous sign-ins of one new person (a double click, two tabs)
+    make one account: the unique constraints stop the second, which then
+    signs in to the account the first made.
     """
+    for _attempt in range(2):
+        try:
+            with db.session.begin_nested():
+                return _sign_in(person)
+        except IntegrityError:
+            continue
+    raise DigitalIdError("conflict", person.provider.name)
+
+
+def _sign_in(person: VerifiedPerson) -> Outcome:
     provider = person.provider
     digest = subject_hash(provider, person.subject)
     nid_hash = national_id_hash(person.national_id) if person.national_id else None
@@ -474,15 +486,15 @@ def sign_in(person: VerifiedPerson) -> Outcome:
         user = identity.user
         if nid_hash and user.national_id_hash not in (None, nid_hash):
             raise DigitalIdError("national_id_mismatch", provider.name)
+        if nid_hash and user.national_id_hash is None and _holder_of(nid_hash) is not None:
+            raise DigitalIdError("national_id_taken", provider.name)
         _record(user, person, identity, nid_hash)
-        _flush(provider, "national_id_taken")
+        db.session.flush()
         return Outcome(user, "signed_in")
-    holder = None
-    if nid_hash:
-        holder = db.session.scalar(select(User).where(User.national_id_hash == nid_hash))
+    holder = _holder_of(nid_hash) if nid_hash else None
     if holder is not None and not holder.is_deleted:
         _record(holder, person, None, nid_hash)
-        _flush(provider, "digital_id_taken")
+        db.session.flush()
         return Outcome(holder, "matched_national_id")
     email = person.email
     if email and db.session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -495,7 +507,7 @@ def sign_in(person: VerifiedPerson) -> Outcome:
     )
     db.session.add(user)
     _record(user, person, None, nid_hash)
-    _flush(provider, "digital_id_taken")
+    db.session.flush()
     return Outcome(user, "created")
 
 
@@ -519,13 +531,15 @@ def link(user: User, person: VerifiedPerson) -> Outcome:
     if nid_hash:
         if user.national_id_hash not in (None, nid_hash):
             raise DigitalIdError("national_id_mismatch", provider.name)
-        holder = db.session.scalar(
-            select(User.id).where(User.national_id_hash == nid_hash, User.id != user.id)
-        )
-        if holder is not None:
+        if _holder_of(nid_hash, other_than=user.id) is not None:
             raise DigitalIdError("national_id_taken", provider.name)
-    _record(user, person, identity, nid_hash)
-    _flush(provider, "national_id_taken")
+    try:
+        with db.session.begin_nested():
+            _record(user, person, identity, nid_hash)
+            db.session.flush()
+    except IntegrityError:
+        # Another request claimed the digital ID or the national ID at this moment.
+        raise DigitalIdError("conflict", provider.name) from None
     return Outcome(user, "linked")
 
 

@@ -58,6 +58,9 @@ def error_message(code: str, provider: str) -> str:
             "%(provider)s returned a national ID number that is not valid, so it cannot be used here. Please contact %(provider)s.",
             provider=provider,
         ),
+        "conflict": _(
+            "Another sign-in for the same person happened at the same moment. Nothing was changed. Please try again."
+        ),
         "digital_id_taken": _(
             "This digital ID is already linked to another account. To use that account, sign out and sign in with %(provider)s.",
             provider=provider,
@@ -81,6 +84,7 @@ STATUS = {
     "bad_claims": 400,
     "provider_down": 502,
     "provider_error": 502,
+    "conflict": 409,
     "digital_id_taken": 409,
     "national_id_mismatch": 409,
     "national_id_taken": 409,

@@ -419,3 +419,62 @@ def test_deleting_the_account_forgets_the_digital_id(client, db, provider):
     # The same person can start again with a fresh account.
     assert run_flow(client).status_code == 302
     assert len(users(db)) == 2
+
+
+def _person(provider, *, subject: str = "subject-0001", national_id: str | None = NID) -> oidc.VerifiedPerson:
+    settings = provider.settings()
+    from participation.config import parse_oidc_providers
+
+    (entry,) = parse_oidc_providers([settings], {})
+    return oidc.VerifiedPerson(oidc.Provider(**entry), subject, national_id, "สมชาย ใจดี", None, None)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("national_id", [NID, None], ids=["with-national-id", "subject-only"])
+def test_simultaneous_first_sign_ins_of_one_person_make_one_account(app, is_postgres, provider, national_id):
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: real concurrent transactions on the unique constraints")
+    import threading
+
+    from participation import db as db_module
+
+    workers = 6
+    barrier = threading.Barrier(workers)
+    results: list[int | str] = []
+    lock = threading.Lock()
+
+    def attempt():
+        with app.app_context():
+            person = _person(provider, national_id=national_id)
+            barrier.wait()
+            try:
+                outcome = oidc.sign_in(person)
+                db_module.session.commit()
+                value: int | str = outcome.user.id
+            except oidc.DigitalIdError as exc:
+                db_module.session.rollback()
+                value = exc.code
+            with lock:
+                results.append(value)
+
+    threads = [threading.Thread(target=attempt) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        count_users = db_module.session.scalar(select(func.count()).select_from(User))
+        count_ids = db_module.session.scalar(select(func.count()).select_from(DigitalIdentity))
+    assert count_users == 1 and count_ids == 1
+    ids = {r for r in results if isinstance(r, int)}
+    assert len(ids) == 1 and len(results) == workers
+    assert set(results) - ids <= {"conflict"}
+
+
+def test_sign_in_service_finds_the_account_again_by_subject(db, provider):
+    first = oidc.sign_in(_person(provider, national_id=None))
+    db.commit()
+    again = oidc.sign_in(_person(provider, national_id=None))
+    db.commit()
+    assert (first.code, again.code) == ("created", "signed_in")
+    assert first.user.id == again.user.id
