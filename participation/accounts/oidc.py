@@ -320,10 +320,10 @@ def validate_id_token(provider: Provider, metadata: dict, id_token: str, *, nonc
         raise DigitalIdError("invalid_token", provider.name)
     kid = header.get("kid")
     try:
-        key = _key_set(provider, metadata["jwks_uri"]).get_by_kid(kid)
+        key = _key_set(provider, metadata["jwks_uri"]).get_by_kid(kid, {"use": "sig"})
     except InvalidKeyIdError:
         try:
-            key = _key_set(provider, metadata["jwks_uri"], refresh=True).get_by_kid(kid)
+            key = _key_set(provider, metadata["jwks_uri"], refresh=True).get_by_kid(kid, {"use": "sig"})
         except InvalidKeyIdError:
             raise DigitalIdError("invalid_token", provider.name) from None
     try:
@@ -450,7 +450,7 @@ def _holder_of(nid_hash: str, other_than: int | None = None) -> User | None:
     return db.session.scalar(query)
 
 
-def sign_in(person: VerifiedPerson) -> Outcome:
+def sign_in(person: VerifiedPerson, locale: str = "th") -> Outcome:
     """The account for a proven person, creating one if needed.
 
     A known digital ID signs in to its account. Otherwise, if the provider
@@ -467,13 +467,13 @@ def sign_in(person: VerifiedPerson) -> Outcome:
     for _attempt in range(2):
         try:
             with db.session.begin_nested():
-                return _sign_in(person)
+                return _sign_in(person, locale)
         except IntegrityError:
             continue
     raise DigitalIdError("conflict", person.provider.name)
 
 
-def _sign_in(person: VerifiedPerson) -> Outcome:
+def _sign_in(person: VerifiedPerson, locale: str) -> Outcome:
     provider = person.provider
     digest = subject_hash(provider, person.subject)
     nid_hash = national_id_hash(person.national_id) if person.national_id else None
@@ -503,7 +503,7 @@ def _sign_in(person: VerifiedPerson) -> Outcome:
         display_name=(person.name or "")[:80] or None,
         email=email,
         email_verified_at=db.utcnow() if email else None,
-        locale="th",
+        locale=locale,
     )
     db.session.add(user)
     _record(user, person, None, nid_hash)

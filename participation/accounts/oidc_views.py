@@ -146,7 +146,7 @@ def callback(provider: str):
         if mode == "link":
             outcome = oidc.link(current_user._get_current_object(), person)
         else:
-            outcome = oidc.sign_in(person)
+            outcome = oidc.sign_in(person, locale=current_language())
     except oidc.DigitalIdError as exc:
         return _failure(exc, chosen, mode)
     db.session.commit()

@@ -478,3 +478,13 @@ def test_sign_in_service_finds_the_account_again_by_subject(db, provider):
     db.commit()
     assert (first.code, again.code) == ("created", "signed_in")
     assert first.user.id == again.user.id
+
+
+def test_a_new_account_takes_the_language_of_the_sign_in(client, db, provider):
+    provider.claims = {"pid": NID}
+    assert run_flow(client, headers=EN).status_code == 302
+    (user,) = users(db)
+    assert user.locale == "en"
+    assert "Welcome. Your account is created and your identity is proven with TestID." in page(
+        client, "/account"
+    )
