@@ -207,3 +207,18 @@ class DigitalIdentity(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<DigitalIdentity {self.provider} user={self.user_id}>"
+
+
+class DigitalIdStateUse(Base):
+    """A digital-ID sign-in state that has come back once.
+
+    The pending state lives in the signed session cookie; this row makes its
+    single use hold on the server too, so an old copy of the cookie cannot
+    replay it. Rows older than a pending sign-in's lifetime are purged.
+    """
+
+    __tablename__ = "digital_id_state_uses"
+
+    #: SHA-256 of the state value.
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

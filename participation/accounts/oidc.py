@@ -18,27 +18,28 @@ name only the provider and the outcome: no tokens, subjects or personal data.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
-from flask import current_app, session
+from flask import current_app, session, url_for
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from participation import crypto, db
-from participation.accounts.models import DigitalIdentity, User
+from participation.accounts.models import DigitalIdentity, DigitalIdStateUse, User
 from participation.identity import NationalIdError, keyed_hash, national_id_hash, normalise_email
 from participation.identity import normalise_national_id as _normalise_nid
 
@@ -171,8 +172,6 @@ def _key_set(provider: Provider, jwks_uri: str, *, refresh: bool = False) -> Key
 
 
 def redirect_uri(provider: Provider) -> str:
-    from flask import url_for
-
     return current_app.config["BASE_URL"] + url_for("oidc.callback", provider=provider.name)
 
 
@@ -217,14 +216,29 @@ def begin(provider: Provider, *, mode: str, next_url: str | None, user_id: int |
 def take_pending(state: str | None) -> dict:
     """The pending sign-in for ``state``, removed from the session (single use).
 
-    Raises DigitalIdError('replayed') for an unknown, used or stale state.
+    The use is also recorded in ``digital_id_state_uses`` (flushed; the caller
+    commits it at once, whatever happens next), so an old copy of the session
+    cookie cannot bring the state back. Raises DigitalIdError('replayed') for
+    an unknown, used or stale state.
     """
     pending = dict(session.get(SESSION_KEY) or {})
     entry = pending.pop(state, None) if state else None
     session[SESSION_KEY] = pending
     if entry is None or entry["at"] + PENDING_MAX_AGE < time.time():
         raise DigitalIdError("replayed")
+    try:
+        with db.session.begin_nested():
+            db.session.add(DigitalIdStateUse(state_hash=hashlib.sha256(state.encode()).hexdigest()))
+    except IntegrityError:
+        raise DigitalIdError("replayed", entry["provider"]) from None
     return entry
+
+
+def purge_used_states(now: datetime) -> int:
+    """Worker job: forget used states old enough to be refused by age anyway."""
+    cutoff = now - timedelta(seconds=2 * PENDING_MAX_AGE)
+    result = db.session.execute(delete(DigitalIdStateUse).where(DigitalIdStateUse.used_at < cutoff))
+    return result.rowcount or 0
 
 
 @dataclass
@@ -250,6 +264,9 @@ def finish(provider: Provider, pending: dict, args: dict[str, str]) -> VerifiedP
     error = args.get("error")
     if error:
         raise DigitalIdError("cancelled" if error == "access_denied" else "provider_error", provider.name)
+    if args.get("iss") and args["iss"].rstrip("/") != provider.issuer:
+        # RFC 9207: an answer naming another issuer is a mix-up attack.
+        raise DigitalIdError("invalid_token", provider.name)
     code = args.get("code")
     if not code:
         raise DigitalIdError("provider_error", provider.name)

@@ -139,6 +139,7 @@ def callback(provider: str):
     mode = "sign_in"
     try:
         pending = oidc.take_pending(request.args.get("state"))
+        db.session.commit()  # the state is spent, whatever happens next
         mode = pending["mode"]
         if mode == "link" and (not current_user.is_authenticated or current_user.id != pending["user_id"]):
             raise oidc.DigitalIdError("replayed", chosen.name)

@@ -488,3 +488,57 @@ def test_a_new_account_takes_the_language_of_the_sign_in(client, db, provider):
     assert "Welcome. Your account is created and your identity is proven with TestID." in page(
         client, "/account"
     )
+
+
+def test_an_answer_naming_another_issuer_is_refused(client, db, provider):
+    callback = back_from_provider(to_provider(client))
+    response = client.get(callback + "&iss=https%3A%2F%2Fimpostor.example", headers=EN)
+    _assert_refused(db, response, 400, "could not be verified")
+
+
+def test_replaying_the_callback_with_the_old_session_cookie_is_refused(client, db, provider):
+    """The session is a signed cookie, so an old copy still holds the state:
+    the server's record of used states refuses it."""
+    provider.claims = {"pid": NID}
+    callback = back_from_provider(to_provider(client))
+    old_cookie = client.get_cookie("session").value
+    assert client.get(callback).status_code == 302
+    client.post("/signout")
+    client.set_cookie("session", old_cookie)
+    token_calls = provider.requests_seen.count("/token")
+    replay = client.get(callback, headers=EN)
+    assert replay.status_code == 400
+    assert "already been used or has expired" in replay.get_data(as_text=True)
+    assert provider.requests_seen.count("/token") == token_calls  # refused before the provider
+    assert len(users(db)) == 1
+
+
+def test_a_state_stays_spent_when_the_sign_in_fails_after_it(client, db, provider):
+    provider.token_status = 503
+    callback = back_from_provider(to_provider(client))
+    old_cookie = client.get_cookie("session").value
+    assert client.get(callback).status_code == 502
+    provider.token_status = None
+    client.set_cookie("session", old_cookie)
+    assert client.get(callback).status_code == 400
+
+
+def test_the_worker_forgets_old_used_states(client, db, provider):
+    from datetime import timedelta
+
+    from participation import worker
+    from participation.accounts.models import DigitalIdStateUse
+
+    assert "participation.accounts.oidc:purge_used_states" in worker.JOBS
+    callback = back_from_provider(to_provider(client))
+    client.get(callback)
+    assert oidc.purge_used_states(db_now() + timedelta(minutes=5)) == 0
+    assert oidc.purge_used_states(db_now() + timedelta(seconds=2 * oidc.PENDING_MAX_AGE + 1)) == 1
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(DigitalIdStateUse)) == 0
+
+
+def db_now():
+    from participation.db import utcnow
+
+    return utcnow()
