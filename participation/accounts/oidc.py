@@ -10,7 +10,7 @@ returns the verified claims; ``sign_in`` and ``link`` apply them to accounts.
 
 Failures raise ``DigitalIdError`` with a ``code`` (``cancelled``,
 ``provider_down``, ``provider_error``, ``invalid_token``, ``replayed``,
-``bad_claims``, ``conflict``, ``digital_id_taken``, ``national_id_mismatch``,
+``bad_claims``, ``conflict``, ``digital_id_taken``, ``national_id_declared``, ``national_id_mismatch``,
 ``national_id_taken``) that the view turns into a translated message. Logs
 name only the provider and the outcome: no tokens, subjects or personal data.
 """
@@ -467,15 +467,25 @@ def _holder_of(nid_hash: str, other_than: int | None = None) -> User | None:
     return db.session.scalar(query)
 
 
-def sign_in(person: VerifiedPerson, locale: str = "th") -> Outcome:
+def sign_in(person: VerifiedPerson, locale: str = "th", *, claim_national_id: bool = False) -> Outcome:
     """The account for a proven person, creating one if needed.
 
-    A known digital ID signs in to its account. Otherwise, if the provider
-    released a national ID that an account has declared, the provider has just
-    proven this person holds that number, so the digital ID joins that account
-    (the view tells the person). Otherwise a new account is made: display name
-    from the provider (or asked later), email only if the provider says it is
-    verified and no account uses it yet, else no email.
+    A known digital ID signs in to its account. Otherwise, when the provider
+    proves a national ID that an account already holds:
+
+    - if another digital ID proved that number on the account, it is the same
+      person: the digital ID joins that account (``matched_national_id``);
+    - if the number was only typed in (declared), anyone could have typed it,
+      and signing the person in there would hand them an account someone else
+      may control (account pre-hijacking). So nothing happens and
+      DigitalIdError('national_id_declared') lets the view offer the choice:
+      sign in to that account with its password and prove it there, or
+      ``claim_national_id``: a new account takes the proven number, which is
+      removed from the declaring account, whose owner is told by email.
+
+    Otherwise a new account is made: display name from the provider (or asked
+    later), email only if the provider says it is verified and no account uses
+    it yet, else no email.
 
     Two simultaneous sign-ins of one new person (a double click, two tabs)
     make one account: the unique constraints stop the second, which then
@@ -484,13 +494,13 @@ def sign_in(person: VerifiedPerson, locale: str = "th") -> Outcome:
     for _attempt in range(2):
         try:
             with db.session.begin_nested():
-                return _sign_in(person, locale)
+                return _sign_in(person, locale, claim_national_id)
         except IntegrityError:
             continue
     raise DigitalIdError("conflict", person.provider.name)
 
 
-def _sign_in(person: VerifiedPerson, locale: str) -> Outcome:
+def _sign_in(person: VerifiedPerson, locale: str, claim_national_id: bool) -> Outcome:
     provider = person.provider
     digest = subject_hash(provider, person.subject)
     nid_hash = national_id_hash(person.national_id) if person.national_id else None
@@ -509,10 +519,16 @@ def _sign_in(person: VerifiedPerson, locale: str) -> Outcome:
         db.session.flush()
         return Outcome(user, "signed_in")
     holder = _holder_of(nid_hash) if nid_hash else None
-    if holder is not None and not holder.is_deleted:
-        _record(holder, person, None, nid_hash)
-        db.session.flush()
-        return Outcome(holder, "matched_national_id")
+    claimed = False
+    if holder is not None:
+        if any(i.national_id_hash == nid_hash for i in holder.digital_identities):
+            _record(holder, person, None, nid_hash)
+            db.session.flush()
+            return Outcome(holder, "matched_national_id")
+        if not claim_national_id:
+            raise DigitalIdError("national_id_declared", provider.name)
+        _release_declaration(holder, provider)
+        claimed = True
     email = person.email
     if email and db.session.scalar(select(User.id).where(User.email == email)) is not None:
         email = None
@@ -525,7 +541,24 @@ def _sign_in(person: VerifiedPerson, locale: str) -> Outcome:
     db.session.add(user)
     _record(user, person, None, nid_hash)
     db.session.flush()
-    return Outcome(user, "created")
+    return Outcome(user, "claimed_national_id" if claimed else "created")
+
+
+def _release_declaration(holder: User, provider: Provider) -> None:
+    """Remove a declared (unproven) national ID that a digital ID proved to be someone's."""
+    from participation.notifications.services import enqueue_email
+
+    holder.national_id_hash = None
+    holder.national_id_verified_at = None
+    db.session.flush()
+    if holder.email:
+        enqueue_email(
+            to_address=holder.email,
+            template="accounts/national_id_released",
+            locale=holder.locale,
+            context={"user": holder, "provider": provider.display_name(holder.locale)},
+            user_id=holder.id,
+        )
 
 
 def link(user: User, person: VerifiedPerson) -> Outcome:

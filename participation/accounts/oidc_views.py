@@ -94,6 +94,12 @@ STATUS = {
 def _failure(exc: oidc.DigitalIdError, provider: oidc.Provider | None, mode: str):
     db.session.rollback()
     log.info("digital-id %s provider=%s outcome=%s", mode, provider.name if provider else "-", exc.code)
+    if exc.code == "national_id_declared" and provider is not None:
+        return render_template(
+            "accounts/digital_id_choice.html",
+            provider=provider,
+            provider_name=provider.display_name(current_language()),
+        ), 409
     name = provider.display_name(current_language()) if provider else _("the digital ID service")
     return render_template(
         "accounts/digital_id_error.html", message=error_message(exc.code, name), mode=mode
@@ -121,7 +127,9 @@ def start(provider: str):
     chosen = _provider_or_404(provider)
     if current_user.is_authenticated:
         return redirect(url_for("accounts.settings"))
-    return _redirect_to_provider(chosen, "sign_in", safe_next(request.args.get("next"), "") or None)
+    # ``claim=1``: the person chose a new account that takes their proven national ID.
+    mode = "claim" if request.args.get("claim") == "1" else "sign_in"
+    return _redirect_to_provider(chosen, mode, safe_next(request.args.get("next"), "") or None)
 
 
 @bp.post("/account/digital-id/<provider>")
@@ -147,7 +155,7 @@ def callback(provider: str):
         if mode == "link":
             outcome = oidc.link(current_user._get_current_object(), person)
         else:
-            outcome = oidc.sign_in(person, locale=current_language())
+            outcome = oidc.sign_in(person, locale=current_language(), claim_national_id=mode == "claim")
     except oidc.DigitalIdError as exc:
         return _failure(exc, chosen, mode)
     db.session.commit()
@@ -171,7 +179,11 @@ def _success_message(code: str, provider: str) -> str:
         ),
         "signed_in": _("You are signed in with %(provider)s.", provider=provider),
         "matched_national_id": _(
-            "You are signed in to the account on which your national ID was declared. %(provider)s has now proven it, and both ways of signing in lead to this account.",
+            "You are signed in to the account that holds your national ID, proven earlier with a digital ID. %(provider)s now leads to this account too.",
+            provider=provider,
+        ),
+        "claimed_national_id": _(
+            "Welcome. Your account is created and your identity is proven with %(provider)s. Your national ID has been removed from the other account that had declared it, and its owner has been told.",
             provider=provider,
         ),
         "linked": _(

@@ -163,17 +163,69 @@ def test_linking_proves_an_existing_signed_in_account(client, db, provider, fact
     assert "Proven with TestID on" in text
 
 
-def test_a_declared_national_id_and_a_digital_id_are_one_signer(client, db, provider, factory):
+def test_a_declared_national_id_is_not_taken_over_by_signing_in(client, db, provider, factory):
+    """A typed-in number proves nothing: signing in must not enter that account."""
+    holder = factory.user(national_id=NID, locale="en")
+    provider.claims = {"pid": NID}
+    response = run_flow(client, headers=EN)
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "Your national ID is already declared on an account" in text
+    assert 'action="/signin/digital-id/testid?claim=1"' in text
+    assert holder.email not in text
+    assert client.get("/account").status_code == 302  # not signed in anywhere
+    (account,) = users(db)
+    assert account.id == holder.id and account.digital_identities == []
+    assert account.national_id_hash == national_id_hash(NID)
+
+
+def test_the_holder_of_a_declared_national_id_proves_it_from_the_account(
+    client, db, provider, factory, login
+):
     holder = factory.user(national_id=NID, locale="en")
     key_before = holder.identity_key()
     provider.claims = {"pid": NID}
-    response = run_flow(client, headers={"Accept-Language": "en"})
+    assert run_flow(client, headers=EN).status_code == 409
+    login(holder)
+    assert run_flow(client, LINK).status_code == 302
+    (account,) = users(db)
+    assert account.identity_level == IdentityLevel.digital_id
+    assert account.identity_key() == key_before == f"nid:{national_id_hash(NID)}"
+    client.post("/signout")
+    # From now on the digital ID signs in to that account directly.
+    assert run_flow(client).status_code == 302
+    assert [u.id for u in users(db)] == [holder.id]
+
+
+def test_a_proven_person_can_claim_a_national_id_someone_declared(client, db, provider, factory):
+    from participation.notifications.models import OutboxMessage
+
+    holder = factory.user(national_id=NID, locale="en")
+    key_before = holder.identity_key()
+    provider.claims = {"pid": NID}
+    response = run_flow(client, START + "?claim=1", headers=EN)
     assert response.status_code == 302
-    accounts = users(db)
-    assert [u.id for u in accounts] == [holder.id]
-    assert accounts[0].identity_key() == key_before == f"nid:{national_id_hash(NID)}"
-    assert accounts[0].identity_level == IdentityLevel.digital_id
-    assert "signed in to the account on which your national ID was declared" in page(client, "/account")
+    first, new = users(db)
+    assert first.id == holder.id
+    assert first.national_id_hash is None and first.identity_level == IdentityLevel.email
+    assert new.identity_level == IdentityLevel.digital_id
+    assert new.identity_key() == key_before  # still one signer for that number
+    assert "Your national ID has been removed from the other account" in page(client, "/account", EN)
+    (mail,) = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "accounts/national_id_released"))
+    assert mail.to_address == holder.email and mail.user_id == holder.id
+    assert "TestID" in mail.body_text and NID not in mail.body_text
+
+
+def test_a_national_id_proven_by_another_digital_id_signs_in_to_its_account(client, db, provider):
+    provider.claims = {"pid": NID, "sub": "first-digital-id"}
+    assert run_flow(client).status_code == 302
+    client.post("/signout")
+    provider.claims = {"pid": NID, "sub": "second-digital-id"}
+    response = run_flow(client, headers=EN)
+    assert response.status_code == 302
+    (account,) = users(db)
+    assert len(account.digital_identities) == 2
+    assert "signed in to the account that holds your national ID" in page(client, "/account", EN)
 
 
 def test_linking_refuses_a_national_id_held_by_another_account(client, db, provider, factory, login):
