@@ -594,3 +594,16 @@ def db_now():
     from participation.db import utcnow
 
     return utcnow()
+
+
+def test_the_sign_in_button_carries_a_csrf_token(app, client, provider):
+    from tests.conftest import csrf_token_from
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(START).status_code == 400  # no token: refused
+    html = page(client, "/signin")
+    form = html[html.index('action="/signin/digital-id/testid"') :]
+    token = csrf_token_from(form)
+    response = client.post(START, data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(provider.issuer + "/authorize")
