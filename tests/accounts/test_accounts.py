@@ -135,15 +135,22 @@ def test_sign_in_unknown_account_same_message(client):
 
 
 def test_repeated_failures_slow_down_then_lock(app, client, factory, db):
+    from participation.db import utcnow
+
     user = factory.user()
     for _ in range(3):
         client.post("/signin", data={"email": user.email, "password": "wrong password!"})
+    throttle = db.scalars(select(SignInThrottle)).one()
+    assert throttle.failures == 3
+    assert user.email not in throttle.key
+    # Six failures: the next attempt must wait 8 seconds, even with the right password.
+    throttle.failures = 6
+    throttle.last_failure_at = utcnow()
+    db.commit()
     response = client.post("/signin", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code == 429  # must wait, even with the right password
+    assert response.status_code == 429
     assert "วินาที" in response.get_data(as_text=True)
 
-    throttle = db.scalars(select(SignInThrottle)).one()
-    assert user.email not in throttle.key
     throttle.failures = app.config["LOGIN_MAX_FAILURES"] - 1
     throttle.last_failure_at = throttle.last_failure_at.replace(year=2000)
     db.commit()
