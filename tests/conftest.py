@@ -116,7 +116,13 @@ class IsolatedClient(FlaskClient):
             _cv_app.set(None)
             return super(IsolatedClient, self).open(*args, **kwargs)
 
-        return contextvars.copy_context().run(run)
+        response = contextvars.copy_context().run(run)
+        # The request committed in its own session: let the test's session
+        # read the database afresh, as another transaction would.
+        outer = _cv_app.get(None)
+        if outer is not None and "db_session" in outer.g:
+            outer.g.db_session.expire_all()
+        return response
 
 
 @pytest.fixture
