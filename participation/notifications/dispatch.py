@@ -1,0 +1,557 @@
+"""From public events to emails: who is told what.
+
+``on_event`` is registered with ``participation.events.listen`` and runs inside
+``publish``, in the transaction of the change: it only adds outbox rows, digest
+items and default subscriptions, and flushes. Nothing is sent here.
+
+Event → email table (``FOLLOWER_KINDS`` and ``DIRECT_KINDS`` below):
+
+===============================  =====================================  ===========
+kind                              followers of the subject and of its    direct
+                                  organisation (``subjects.organisation   recipients
+                                  _id``) receive                         (recipient_ids)
+===============================  =====================================  ===========
+hearing.opened                    email (or digest line)                 email
+hearing.closing_soon              email (or digest line)                 email
+hearing.closed                    email (or digest line)                 email
+hearing.version_published         email (or digest line)                 email
+hearing.report_published          email (or digest line); people named   email
+                                  in ``private["answers"]`` get the
+                                  answers to their own comments
+initiative.approved / .returned   email (or digest line)                 email
+initiative.milestone              email (or digest line)                 email
+initiative.threshold_reached      email (or digest line)                 email
+initiative.handed_over            email (or digest line)                 email
+initiative.response_recorded      email (or digest line)                 email
+initiative.response_overdue       email (or digest line)                 email
+budget.phase_changed              email (or digest line)                 email
+budget.voting_opened              email (or digest line)                 email
+budget.results_published          email (or digest line)                 email
+comment.published                 digest line only (never one email      —
+                                  per comment to every follower)
+comment.replied                   —                                      email
+comment.hidden / .restored        —                                      email
+moderation.appeal_decided         —                                      email
+any other kind                    nothing                                generic email
+===============================  =====================================  ===========
+
+Rules: the actor of an event is never told about it; accounts need a
+confirmed email address; a subject the person muted is silent even if they
+follow its organisation; a recipient who paused notification emails gets
+nothing; with the daily digest on, follower emails become digest lines
+(direct emails about one's own contributions still go at once). One email
+per (event, recipient): the outbox ``dedupe_key`` is
+``notify:<event ref>:<recipient>`` where the event ref is ``s<ledger seq>``
+(or a random id for private events, which have no seq).
+
+Default follows: the actor of ``comment.published`` follows the commented
+subject, the actor of ``initiative.signed`` and ``initiative.submitted``
+follows the initiative, unless they muted it before.
+
+Payload keys read (all optional, all public): ``subject_type``/``subject_id``
+(or ``target_type``/``target_id``): the subject a comment event is about when
+the event's own subject is the comment; ``url``: a public path to link to
+instead of the subject page (e.g. a comment permalink); ``closes_at`` (ISO
+8601); ``signature_count`` and ``threshold``.
+
+``hearing.report_published`` private data: ``{"answers": {<user id>: [item, ...]}}``
+where an item is a comment id (linked as ``<subject url>#comment-<id>``) or
+``{"comment_id": int, "url": "/path#comment-1", "disposition": code}`` with
+``code`` one of ``DISPOSITION_LABELS`` (accepted, partly_accepted, not_accepted,
+noted, out_of_scope); the answer text itself stays on the public report page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import force_locale
+from sqlalchemy import and_, or_, select
+
+from participation import db, subjects
+from participation.accounts.models import User
+from participation.events import Event
+from participation.i18n import _, _l, format_datetime
+from participation.identity import email_hash
+from participation.notifications import services
+from participation.notifications.models import (
+    DeliveryPreference,
+    DigestItem,
+    OutboxMessage,
+    Subscription,
+    SubscriptionOrigin,
+    SubscriptionState,
+)
+
+#: Placeholder replaced by each recipient's own unsubscribe address after one render.
+UNSUBSCRIBE_PLACEHOLDER = "UNSUBSCRIBE-LINK-PLACEHOLDER-7f3a"
+
+
+@dataclass(frozen=True)
+class EventText:
+    #: A few words for the subject line and digest lines.
+    short: object
+    #: One sentence saying what happened, for the body.
+    sentence: object
+
+
+#: Kinds whose followers are told (one email, or a digest line).
+FOLLOWER_KINDS: dict[str, EventText] = {
+    "hearing.opened": EventText(
+        _l("Hearing opened"), _l("The public hearing is now open. You can read the draft and comment.")
+    ),
+    "hearing.closing_soon": EventText(
+        _l("Hearing closes in 3 days"),
+        _l("The public hearing closes in 3 days. There is still time to comment."),
+    ),
+    "hearing.closed": EventText(
+        _l("Hearing closed"),
+        _l("The public hearing has closed. The agency will now answer the comments in its report."),
+    ),
+    "hearing.version_published": EventText(
+        _l("Revised draft published"), _l("The agency has published a revised version of the draft.")
+    ),
+    "hearing.report_published": EventText(
+        _l("Hearing report published"),
+        _l("The agency has published the hearing report, with its answer to every comment."),
+    ),
+    "initiative.approved": EventText(
+        _l("Initiative approved"), _l("The initiative was approved and is now collecting signatures.")
+    ),
+    "initiative.returned": EventText(
+        _l("Initiative returned"), _l("The initiative was returned to its authors for changes.")
+    ),
+    "initiative.milestone": EventText(
+        _l("Signature milestone"), _l("The initiative has reached a new signature milestone.")
+    ),
+    "initiative.threshold_reached": EventText(
+        _l("Signature threshold reached"),
+        _l("The initiative has collected the number of signatures it needs."),
+    ),
+    "initiative.handed_over": EventText(
+        _l("Initiative handed over"), _l("The initiative has been handed over to the authority.")
+    ),
+    "initiative.response_recorded": EventText(
+        _l("Authority responded"), _l("The authority has recorded its response to the initiative.")
+    ),
+    "initiative.response_overdue": EventText(
+        _l("Response overdue"),
+        _l("The authority has not responded to the initiative within the time allowed."),
+    ),
+    "budget.phase_changed": EventText(
+        _l("Budget phase changed"), _l("The participatory budget has moved to its next phase.")
+    ),
+    "budget.voting_opened": EventText(
+        _l("Budget vote opened"), _l("Voting is open in the participatory budget. You can vote now.")
+    ),
+    "budget.results_published": EventText(
+        _l("Budget results published"), _l("The results of the participatory budget vote are published.")
+    ),
+}
+
+#: Kinds followers only see as a line in their daily digest.
+DIGEST_ONLY_KINDS: dict[str, EventText] = {
+    "comment.published": EventText(_l("New comments"), _l("There are new comments.")),
+}
+
+#: Kinds about a person's own contribution, for the event's ``recipient_ids``.
+DIRECT_KINDS: dict[str, EventText] = {
+    "comment.replied": EventText(
+        _l("Reply to your comment"), _l("Someone replied to your comment. Open it to read the reply.")
+    ),
+    "comment.hidden": EventText(
+        _l("Your comment was hidden"),
+        _l(
+            "A moderator hid your comment. The public reason is shown in its place; you can appeal the decision."
+        ),
+    ),
+    "comment.restored": EventText(_l("Your comment was restored"), _l("Your comment is visible again.")),
+    "moderation.appeal_decided": EventText(
+        _l("Decision on your appeal"), _l("A moderator has decided on your appeal. Open the link to see it.")
+    ),
+}
+
+#: Direct recipients of a kind not listed anywhere above.
+GENERIC_DIRECT = EventText(
+    _l("News about your contribution"), _l("There is news about your contribution. Open the link to see it.")
+)
+
+#: Disposition codes a hearing report may attach to a person's comment.
+DISPOSITION_LABELS = {
+    "accepted": _l("Accepted"),
+    "partly_accepted": _l("Partly accepted"),
+    "not_accepted": _l("Not accepted"),
+    "noted": _l("Noted"),
+    "out_of_scope": _l("Out of the scope of this draft"),
+}
+
+#: Default follows: the event's actor follows the event's subject (or the commented subject).
+AUTO_FOLLOW_KINDS = ("comment.published", "initiative.signed", "initiative.submitted")
+
+
+def text_for(kind: str) -> EventText:
+    return FOLLOWER_KINDS.get(kind) or DIGEST_ONLY_KINDS.get(kind) or DIRECT_KINDS.get(kind) or GENERIC_DIRECT
+
+
+@dataclass
+class About:
+    """The subject an event is about, as followers know it."""
+
+    subject_type: str
+    subject_id: int
+    kind: subjects.SubjectType
+    subject: object
+    organisation_id: int | None
+    #: Public path of the precise thing to open (permalink) or the subject page.
+    path: str | None = None
+
+
+def _payload_subject(payload: dict) -> tuple[str, int] | None:
+    for type_key, id_key in (("subject_type", "subject_id"), ("target_type", "target_id")):
+        if isinstance(payload.get(type_key), str) and isinstance(payload.get(id_key), int):
+            return payload[type_key], payload[id_key]
+    return None
+
+
+def resolve_about(event: Event) -> About | None:
+    """The followed subject of an event: the payload's subject if given, else the event's."""
+    candidates = []
+    named = _payload_subject(event.payload or {})
+    if named:
+        candidates.append(named)
+    if event.subject_id is not None:
+        candidates.append((event.subject_type, event.subject_id))
+    for subject_type, subject_id in candidates:
+        resolved = subjects.resolve(subject_type, subject_id)
+        if resolved is None:
+            continue
+        kind, subject = resolved
+        about = About(subject_type, subject_id, kind, subject, kind.organisation_id(subject))
+        url = (event.payload or {}).get("url")
+        if isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+            about.path = url
+        return about
+    return None
+
+
+# --- default follows -----------------------------------------------------------------
+
+
+def _auto_follow(event: Event, about: About | None) -> None:
+    if event.kind not in AUTO_FOLLOW_KINDS or event.actor_id is None or about is None:
+        return
+    user = db.session.get(User, event.actor_id)
+    if user is None or user.is_deleted:
+        return
+    services.follow(user, about.subject_type, about.subject_id, SubscriptionOrigin.automatic)
+
+
+# --- recipients ------------------------------------------------------------------------
+
+
+@dataclass
+class Recipient:
+    #: ``u:<id>`` or ``e:<address>``.
+    key: str
+    address: str
+    locale: str
+    user_id: int | None = None
+    #: ``subject``, ``organisation`` or ``direct``: why they get it (said in the email).
+    reason: str = "direct"
+    subscription: Subscription | None = None
+    direct: bool = False
+    answers: list[dict] = field(default_factory=list)
+
+
+def _can_receive(user: User | None) -> bool:
+    return (
+        user is not None and not user.is_deleted and bool(user.email) and user.email_verified_at is not None
+    )
+
+
+def _followers(about: About) -> tuple[list[tuple[Subscription, User | None]], set[str]]:
+    """Active followers of the subject or its organisation, and the keys of people who muted it."""
+    conditions = [
+        and_(Subscription.subject_type == about.subject_type, Subscription.subject_id == about.subject_id)
+    ]
+    if about.organisation_id is not None:
+        conditions.append(
+            and_(
+                Subscription.subject_type == "organisation", Subscription.subject_id == about.organisation_id
+            )
+        )
+    rows = db.session.execute(
+        select(Subscription, User)
+        .outerjoin(User, User.id == Subscription.user_id)
+        .where(or_(*conditions), Subscription.state != SubscriptionState.pending)
+        .order_by(Subscription.id)
+    ).all()
+    muted = set()
+    active = []
+    for subscription, user in rows:
+        key = f"u:{subscription.user_id}" if subscription.user_id else f"e:{subscription.email}"
+        if subscription.state == SubscriptionState.muted:
+            if (subscription.subject_type, subscription.subject_id) == (about.subject_type, about.subject_id):
+                muted.add(key)
+        else:
+            active.append((subscription, user))
+    return active, muted
+
+
+def _answers_for(event: Event, about: About | None) -> dict[int, list[dict]]:
+    raw = (event.private or {}).get("answers") if event.kind == "hearing.report_published" else None
+    if not isinstance(raw, dict):
+        return {}
+    base = about.kind.url(about.subject) if about else ""
+    result: dict[int, list[dict]] = {}
+    for user_key, items in raw.items():
+        try:
+            user_id = int(user_key)
+        except (TypeError, ValueError):
+            continue
+        answers = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, int):
+                answers.append({"url": f"{base}#comment-{item}", "disposition": None, "number": item})
+            elif isinstance(item, dict) and isinstance(item.get("comment_id"), int):
+                url = item.get("url")
+                if not (isinstance(url, str) and url.startswith("/") and not url.startswith("//")):
+                    url = f"{base}#comment-{item['comment_id']}"
+                code = item.get("disposition")
+                answers.append(
+                    {
+                        "url": url,
+                        "disposition": code if code in DISPOSITION_LABELS else None,
+                        "number": item["comment_id"],
+                    }
+                )
+        if answers:
+            result[user_id] = answers
+    return result
+
+
+def recipients_for(event: Event, about: About | None) -> list[Recipient]:
+    """Everyone to tell about ``event``, once each, with why (see module docstring)."""
+    follower_kind = event.kind in FOLLOWER_KINDS or event.kind in DIGEST_ONLY_KINDS
+    answers = _answers_for(event, about)
+    direct_ids = list(dict.fromkeys([*event.recipient_ids, *answers]))
+    found: dict[str, Recipient] = {}
+    muted: set[str] = set()
+
+    if direct_ids:
+        users = db.session.scalars(select(User).where(User.id.in_(direct_ids))).all()
+        for user in users:
+            if _can_receive(user):
+                found[f"u:{user.id}"] = Recipient(
+                    key=f"u:{user.id}",
+                    address=user.email,
+                    locale=user.locale,
+                    user_id=user.id,
+                    direct=True,
+                    answers=answers.get(user.id, []),
+                )
+
+    if follower_kind and about is not None:
+        active, muted = _followers(about)
+        for subscription, user in active:
+            if subscription.user_id is not None:
+                if not _can_receive(user):
+                    continue
+                key, address, locale = f"u:{user.id}", user.email, user.locale
+            else:
+                key, address, locale = f"e:{subscription.email}", subscription.email, subscription.locale
+            via_organisation = (
+                subscription.subject_type == "organisation" and about.subject_type != "organisation"
+            )
+            reason = "organisation" if via_organisation else "subject"
+            existing = found.get(key)
+            if existing is None:
+                found[key] = Recipient(
+                    key=key,
+                    address=address,
+                    locale=locale,
+                    user_id=subscription.user_id,
+                    reason=reason,
+                    subscription=subscription,
+                )
+            elif existing.subscription is None or (reason == "subject" and existing.reason == "organisation"):
+                # Prefer the link that unsubscribes from the subject itself.
+                existing.subscription = subscription
+                existing.reason = "direct" if existing.direct else reason
+
+    actor_key = f"u:{event.actor_id}" if event.actor_id is not None else None
+    return [r for key, r in found.items() if key != actor_key and (r.direct or key not in muted)]
+
+
+def _preferences(recipients: Iterable[Recipient]) -> dict[str, DeliveryPreference]:
+    user_ids = [r.user_id for r in recipients if r.user_id is not None]
+    emails = [r.address for r in recipients if r.user_id is None]
+    if not user_ids and not emails:
+        return {}
+    rows = db.session.scalars(
+        select(DeliveryPreference).where(
+            or_(DeliveryPreference.user_id.in_(user_ids), DeliveryPreference.email.in_(emails))
+        )
+    ).all()
+    return {(f"u:{p.user_id}" if p.user_id is not None else f"e:{p.email}"): p for p in rows}
+
+
+# --- the listener ------------------------------------------------------------------------
+
+
+def on_event(event: Event) -> None:
+    """Listener for ``participation.events``: default follows, digest items, outbox rows."""
+    about = resolve_about(event)
+    _auto_follow(event, about)
+    known = event.kind in FOLLOWER_KINDS or event.kind in DIGEST_ONLY_KINDS
+    if not known and not event.recipient_ids:
+        return
+    recipients = recipients_for(event, about)
+    if not recipients:
+        return
+    preferences = _preferences(recipients)
+    ref = f"s{event.seq}" if event.seq is not None else f"r{uuid.uuid4().hex[:24]}"
+    to_email: list[Recipient] = []
+    for recipient in recipients:
+        preference = preferences.get(recipient.key)
+        if preference is not None and preference.paused:
+            continue
+        if recipient.direct:
+            to_email.append(recipient)
+        elif preference is not None and preference.digest:
+            if about is not None:
+                _add_digest_item(recipient, event, about, ref)
+        elif event.kind not in DIGEST_ONLY_KINDS:
+            to_email.append(recipient)
+    if to_email:
+        _queue_emails(event, about, ref, to_email, preferences)
+    db.session.flush()
+
+
+def _add_digest_item(recipient: Recipient, event: Event, about: About, ref: str) -> None:
+    db.session.add(
+        DigestItem(
+            recipient=recipient.key,
+            user_id=recipient.user_id,
+            event_ref=ref,
+            kind=event.kind,
+            subject_type=about.subject_type,
+            subject_id=about.subject_id,
+            path=about.path,
+        )
+    )
+
+
+def _recipient_hash(key: str) -> str:
+    return key if key.startswith("u:") else "e:" + email_hash(key[2:])[:32]
+
+
+def _details(event: Event, locale: str) -> list[str]:
+    """Public facts from the payload, as sentences in ``locale``."""
+    payload = event.payload or {}
+    lines = []
+    with force_locale(locale):
+        closes_at = payload.get("closes_at")
+        if isinstance(closes_at, str):
+            try:
+                when = datetime.fromisoformat(closes_at.replace("Z", "+00:00"))
+            except ValueError:
+                when = None
+            if when is not None and when.tzinfo is not None:
+                lines.append(_("Comments close on %(when)s.", when=format_datetime(when, locale)))
+        count, threshold = payload.get("signature_count"), payload.get("threshold")
+        if isinstance(count, int) and isinstance(threshold, int) and threshold > 0:
+            lines.append(
+                _("%(count)s of %(threshold)s signatures.", count=f"{count:,}", threshold=f"{threshold:,}")
+            )
+        elif isinstance(count, int):
+            lines.append(_("%(count)s signatures.", count=f"{count:,}"))
+    return lines
+
+
+def _queue_emails(
+    event: Event,
+    about: About | None,
+    ref: str,
+    recipients: list[Recipient],
+    preferences: dict[str, DeliveryPreference],
+) -> None:
+    keys = {r.key: f"notify:{ref}:{_recipient_hash(r.key)}" for r in recipients}
+    already = set(
+        db.session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
+        )
+    )
+    text = FOLLOWER_KINDS.get(event.kind) or DIRECT_KINDS.get(event.kind) or GENERIC_DIRECT
+    rendered: dict[tuple, tuple[str, str, str]] = {}
+    with services.url_context():
+        for recipient in recipients:
+            if keys[recipient.key] in already:
+                continue
+            if recipient.subscription is not None:
+                unsubscribe_url = services.unsubscribe_url(recipient.subscription)
+            else:
+                preference = preferences.get(recipient.key) or services.preference_for(
+                    user_id=recipient.user_id,
+                    email=None if recipient.user_id else recipient.address,
+                    create=True,
+                )
+                preferences[recipient.key] = preference
+                unsubscribe_url = services.unsubscribe_url(preference)
+            group = (recipient.locale, recipient.reason, recipient.direct)
+            if recipient.answers:
+                parts = _render(event, about, text, recipient, UNSUBSCRIBE_PLACEHOLDER)
+            else:
+                if group not in rendered:
+                    rendered[group] = _render(event, about, text, recipient, UNSUBSCRIBE_PLACEHOLDER)
+                parts = rendered[group]
+            subject, body_text, body_html = parts
+            services.queue_rendered(
+                to_address=recipient.address,
+                template="notifications/event",
+                locale=recipient.locale,
+                subject=subject,
+                body_text=body_text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url),
+                body_html=body_html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url),
+                user_id=recipient.user_id,
+                dedupe_key=keys[recipient.key],
+                unsubscribe_url=unsubscribe_url,
+            )
+            already.add(keys[recipient.key])
+
+
+def _render(event: Event, about: About | None, text: EventText, recipient: Recipient, unsubscribe_url: str):
+    with force_locale(recipient.locale):
+        title = about.kind.title(about.subject) if about else None
+        organisation_title = None
+        if recipient.reason == "organisation" and recipient.subscription is not None:
+            resolved = subjects.resolve("organisation", recipient.subscription.subject_id)
+            organisation_title = resolved[0].title(resolved[1]) if resolved else None
+        path = (about.path or about.kind.url(about.subject)) if about else "/"
+    context = {
+        "kind": event.kind,
+        "short": text.short,
+        "sentence": text.sentence,
+        "title": title,
+        "url": services.external_url(path),
+        "details": _details(event, recipient.locale),
+        "answers": [
+            {
+                "url": services.external_url(a["url"]),
+                "number": a["number"],
+                "disposition": DISPOSITION_LABELS.get(a["disposition"]) if a["disposition"] else None,
+            }
+            for a in recipient.answers
+        ],
+        "reason": recipient.reason,
+        "organisation_title": organisation_title,
+        "unsubscribe_url": unsubscribe_url,
+        "settings_url": services.external_url(url_for("notifications.settings"))
+        if recipient.user_id
+        else None,
+    }
+    return services.render_email("notifications/event", recipient.locale, context)
