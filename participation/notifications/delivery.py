@@ -212,6 +212,8 @@ def claim(now: datetime, worker_id: str, limit: int = BATCH_SIZE) -> list[Outbox
             select(OutboxMessage)
             .where(OutboxMessage.claimed_by == worker_id, OutboxMessage.status == OutboxStatus.sending)
             .order_by(OutboxMessage.id)
+            # Rows already in this session hold pre-claim values; reload them from the claim.
+            .execution_options(populate_existing=True)
         )
     )
 
