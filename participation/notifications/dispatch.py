@@ -65,12 +65,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, select
+from werkzeug.routing import BuildError
 
 from participation import db, subjects
 from participation.accounts.models import User
@@ -101,8 +102,14 @@ class EventText:
 
 #: Kinds whose followers are told (one email, or a digest line).
 FOLLOWER_KINDS: dict[str, EventText] = {
+    "hearing.scheduled": EventText(
+        _l("Hearing announced"), _l("A public hearing has been announced. You can comment once it opens.")
+    ),
     "hearing.opened": EventText(
         _l("Hearing opened"), _l("The public hearing is now open. You can read the draft and comment.")
+    ),
+    "hearing.extended": EventText(
+        _l("Hearing extended"), _l("The public hearing has been extended. There is more time to comment.")
     ),
     "hearing.closing_soon": EventText(
         _l("Hearing closes in 3 days"),
@@ -121,6 +128,9 @@ FOLLOWER_KINDS: dict[str, EventText] = {
     ),
     "initiative.approved": EventText(
         _l("Initiative approved"), _l("The initiative was approved and is now collecting signatures.")
+    ),
+    "initiative.published": EventText(
+        _l("Initiative collecting signatures"), _l("The initiative is now open for signatures.")
     ),
     "initiative.returned": EventText(
         _l("Initiative returned"), _l("The initiative was returned to its authors for changes.")
@@ -142,20 +152,41 @@ FOLLOWER_KINDS: dict[str, EventText] = {
         _l("Response overdue"),
         _l("The authority has not responded to the initiative within the time allowed."),
     ),
+    "initiative.expired": EventText(
+        _l("Initiative closed"),
+        _l("The signature period has ended without reaching the number of signatures needed."),
+    ),
+    "initiative.withdrawn": EventText(
+        _l("Initiative withdrawn"), _l("The authors have withdrawn the initiative.")
+    ),
+    # budget.phase_changed is told by the phase it moved to (see ``effective_kind``).
+    "budget.phase.proposals": EventText(
+        _l("Budget open for proposals"), _l("The participatory budget is open: you can propose projects.")
+    ),
+    "budget.phase.review": EventText(
+        _l("Budget proposals under review"), _l("The proposals are now being reviewed by the agency.")
+    ),
+    "budget.phase.voting": EventText(
+        _l("Budget vote opened"), _l("Voting is open in the participatory budget. You can vote now.")
+    ),
+    "budget.phase.implementation": EventText(
+        _l("Budget projects in progress"), _l("The selected projects are now being carried out.")
+    ),
     "budget.phase_changed": EventText(
         _l("Budget phase changed"), _l("The participatory budget has moved to its next phase.")
-    ),
-    "budget.voting_opened": EventText(
-        _l("Budget vote opened"), _l("Voting is open in the participatory budget. You can vote now.")
     ),
     "budget.results_published": EventText(
         _l("Budget results published"), _l("The results of the participatory budget vote are published.")
     ),
 }
 
-#: Kinds followers only see as a line in their daily digest.
+#: Kinds followers only see as a line in their daily digest (never one email each).
 DIGEST_ONLY_KINDS: dict[str, EventText] = {
     "comment.published": EventText(_l("New comments"), _l("There are new comments.")),
+    "budget.proposal_submitted": EventText(_l("New project proposals"), _l("New projects were proposed.")),
+    "budget.implementation_update": EventText(
+        _l("Project progress update"), _l("There is news on the progress of a project.")
+    ),
 }
 
 #: Kinds about a person's own contribution, for the event's ``recipient_ids``.
@@ -170,8 +201,22 @@ DIRECT_KINDS: dict[str, EventText] = {
         ),
     ),
     "comment.restored": EventText(_l("Your comment was restored"), _l("Your comment is visible again.")),
+    "comment.approved": EventText(
+        _l("Your comment is published"), _l("A moderator approved your comment; it is now public.")
+    ),
+    "moderation.flag_threshold": EventText(
+        _l("Your comment is hidden for review"),
+        _l("Several people flagged your comment, so it is hidden until a moderator reviews it."),
+    ),
     "moderation.appeal_decided": EventText(
         _l("Decision on your appeal"), _l("A moderator has decided on your appeal. Open the link to see it.")
+    ),
+    "moderation.user_blocked": EventText(
+        _l("Posting paused on your account"),
+        _l("A moderator has paused posting from your account. The public reason is in the moderation log."),
+    ),
+    "budget.proposal_reviewed": EventText(
+        _l("Your proposal was reviewed"), _l("The agency has reviewed your project proposal.")
     ),
 }
 
@@ -193,8 +238,31 @@ DISPOSITION_LABELS = {
 AUTO_FOLLOW_KINDS = ("comment.published", "initiative.signed", "initiative.submitted")
 
 
+#: Dates from the payload worth saying, per kind.
+DATE_DETAILS = {
+    "hearing.scheduled": ("opens_at", "closes_at"),
+    "hearing.opened": ("closes_at",),
+    "hearing.extended": ("closes_at",),
+    "hearing.closing_soon": ("closes_at",),
+}
+
+#: Budget phases whose change is not told: ``results`` is told by ``budget.results_published``.
+SILENT_PHASES = ("results", "upcoming")
+
+
 def text_for(kind: str) -> EventText:
     return FOLLOWER_KINDS.get(kind) or DIGEST_ONLY_KINDS.get(kind) or DIRECT_KINDS.get(kind) or GENERIC_DIRECT
+
+
+def effective_kind(event: Event) -> str | None:
+    """The kind used to choose recipients and words; None when nothing is to be told."""
+    if event.kind == "budget.phase_changed":
+        phase = (event.payload or {}).get("to")
+        if phase in SILENT_PHASES:
+            return None
+        if f"budget.phase.{phase}" in FOLLOWER_KINDS:
+            return f"budget.phase.{phase}"
+    return event.kind
 
 
 @dataclass
@@ -217,6 +285,28 @@ def _payload_subject(payload: dict) -> tuple[str, int] | None:
     return None
 
 
+def _local_path(value) -> str | None:
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        return value
+    return None
+
+
+def comment_permalink(comment_id: int) -> str | None:
+    """The public permalink of a comment, when the comments blueprint is installed."""
+    try:
+        return url_for("comments.permalink", comment_id=comment_id)
+    except BuildError:
+        return None
+
+
+def _precise_path(payload: dict) -> str | None:
+    """A public path more precise than the subject page: ``url``, or the comment's permalink."""
+    path = _local_path(payload.get("url"))
+    if path is None and isinstance(payload.get("comment_id"), int):
+        path = comment_permalink(payload["comment_id"])
+    return path
+
+
 def resolve_about(event: Event) -> About | None:
     """The followed subject of an event: the payload's subject if given, else the event's."""
     candidates = []
@@ -231,9 +321,7 @@ def resolve_about(event: Event) -> About | None:
             continue
         kind, subject = resolved
         about = About(subject_type, subject_id, kind, subject, kind.organisation_id(subject))
-        url = (event.payload or {}).get("url")
-        if isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
-            about.path = url
+        about.path = _precise_path(event.payload or {})
         return about
     return None
 
@@ -316,11 +404,11 @@ def _answers_for(event: Event, about: About | None) -> dict[int, list[dict]]:
         answers = []
         for item in items if isinstance(items, list) else []:
             if isinstance(item, int):
-                answers.append({"url": f"{base}#comment-{item}", "disposition": None, "number": item})
+                url = comment_permalink(item) or f"{base}#comment-{item}"
+                answers.append({"url": url, "disposition": None, "number": item})
             elif isinstance(item, dict) and isinstance(item.get("comment_id"), int):
-                url = item.get("url")
-                if not (isinstance(url, str) and url.startswith("/") and not url.startswith("//")):
-                    url = f"{base}#comment-{item['comment_id']}"
+                url = _local_path(item.get("url")) or comment_permalink(item["comment_id"])
+                url = url or f"{base}#comment-{item['comment_id']}"
                 code = item.get("disposition")
                 answers.append(
                     {
@@ -405,8 +493,17 @@ def _preferences(recipients: Iterable[Recipient]) -> dict[str, DeliveryPreferenc
 
 def on_event(event: Event) -> None:
     """Listener for ``participation.events``: default follows, digest items, outbox rows."""
+    with services.url_context():
+        _handle(event)
+
+
+def _handle(event: Event) -> None:
     about = resolve_about(event)
     _auto_follow(event, about)
+    kind = effective_kind(event)
+    if kind is None:
+        return
+    event = replace(event, kind=kind)
     known = event.kind in FOLLOWER_KINDS or event.kind in DIGEST_ONLY_KINDS
     if not known and not event.recipient_ids:
         return
@@ -450,26 +547,35 @@ def _recipient_hash(key: str) -> str:
     return key if key.startswith("u:") else "e:" + email_hash(key[2:])[:32]
 
 
+def _timestamp(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
 def _details(event: Event, locale: str) -> list[str]:
     """Public facts from the payload, as sentences in ``locale``."""
     payload = event.payload or {}
     lines = []
     with force_locale(locale):
-        closes_at = payload.get("closes_at")
-        if isinstance(closes_at, str):
-            try:
-                when = datetime.fromisoformat(closes_at.replace("Z", "+00:00"))
-            except ValueError:
-                when = None
-            if when is not None and when.tzinfo is not None:
-                lines.append(_("Comments close on %(when)s.", when=format_datetime(when, locale)))
-        count, threshold = payload.get("signature_count"), payload.get("threshold")
+        sentences = {"opens_at": _l("It opens on %(when)s."), "closes_at": _l("Comments close on %(when)s.")}
+        for key in DATE_DETAILS.get(event.kind, ()):
+            when = _timestamp(payload.get(key))
+            if when is not None:
+                lines.append(str(sentences[key]) % {"when": format_datetime(when, locale)})
+        count = payload.get("signatures", payload.get("signature_count"))
+        threshold = payload.get("threshold")
+        pct = payload.get("pct")
+        if isinstance(pct, int) and event.kind == "initiative.milestone":
+            lines.append(_("It has reached %(pct)s%% of the signatures it needs.", pct=pct))
         if isinstance(count, int) and isinstance(threshold, int) and threshold > 0:
             lines.append(
                 _("%(count)s of %(threshold)s signatures.", count=f"{count:,}", threshold=f"{threshold:,}")
             )
-        elif isinstance(count, int):
-            lines.append(_("%(count)s signatures.", count=f"{count:,}"))
     return lines
 
 

@@ -265,3 +265,29 @@ def test_subscription_invariants_hold_in_the_database(db, factory):
         db.flush()
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Subscription)) == 1
+
+
+def test_budget_phase_changes_are_told_by_the_phase_reached(db, factory, case, emit):
+    org = factory.organisation()
+    process = case(org, title_en="Bang Rak 2027 budget")
+    services.follow(factory.user(email="voter@example.org", locale="en"), "nt_case", process.id)
+    db.commit()
+    emit("budget.phase_changed", process, payload={"from": "review", "to": "voting"})
+    emit("budget.phase_changed", process, payload={"from": "voting", "to": "results"})  # told by the results
+    emit("budget.results_published", process, payload={"ballots": 120})
+    subjects = db.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id)).all()
+    assert subjects == [
+        "Budget vote opened: Bang Rak 2027 budget",
+        "Budget results published: Bang Rak 2027 budget",
+    ]
+
+
+def test_initiative_emails_state_the_public_numbers(db, factory, case, emit):
+    initiative = case(factory.organisation(), title_en="Free public transport")
+    services.follow(factory.user(email="f@example.org", locale="en"), "nt_case", initiative.id)
+    db.commit()
+    emit("initiative.milestone", initiative, payload={"pct": 50})
+    emit("initiative.threshold_reached", initiative, payload={"signatures": 10000, "threshold": 10000})
+    bodies = db.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id)).all()
+    assert "It has reached 50% of the signatures it needs." in bodies[0]
+    assert "10,000 of 10,000 signatures." in bodies[1]
