@@ -8,11 +8,14 @@ database made for tests). The schema comes only from the migrations.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from participation import create_app
@@ -21,8 +24,20 @@ from participation.db import Base, import_models, make_engine
 TEST_DB_ENV = "PARTICIPATION_TEST_DATABASE_URL"
 
 
+#: Set by CI: a service a test needs (PostgreSQL, Chromium) must be there.
+REQUIRE_SERVICES = os.environ.get("PARTICIPATION_REQUIRE_SERVICES") == "1"
+
+
 def pytest_report_header(config):
     return f"database: {os.environ.get(TEST_DB_ENV) or 'SQLite (temporary file)'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get(TEST_DB_ENV, "").startswith("postgres")
+    skip = pytest.mark.skip(reason="runs on PostgreSQL: set PARTICIPATION_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords and not on_postgres:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +103,22 @@ def _truncate_all(app) -> None:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own application context, as in production.
+
+    Without this, a request made while a test holds an app context (the ``db``
+    fixture) would reuse it, sharing ``g`` (the signed-in user, the locale,
+    the database session) between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
 @pytest.fixture
 def config_overrides() -> dict:
     """Override in a test module to change settings for its ``app``."""
@@ -98,6 +129,7 @@ def config_overrides() -> dict:
 def app(database_url, migrated, config_overrides, monkeypatch):
     monkeypatch.setenv("PARTICIPATION_INSTANCE_PATH", migrated)
     application = create_app({**base_config(database_url, migrated), **config_overrides})
+    application.test_client_class = IsolatedClient
     yield application
     _truncate_all(application)
     application.extensions["participation.db"].engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from participation.accounts.models import MembershipRole, OrganisationKind
@@ -124,7 +125,7 @@ class ChangePasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = RegisterForm.display_name
-    locale = SelectField(_l("Language"), choices=[("th", "ไทย"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("th", "ไทย"), SelectChoice("en", "English")])
 
 
 class NationalIdForm(FlaskForm):
@@ -178,12 +179,12 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(
         _l("Kind of organisation"),
         choices=[
-            (OrganisationKind.ministry.value, _l("Ministry")),
-            (OrganisationKind.department.value, _l("Department")),
-            (OrganisationKind.provincial.value, _l("Provincial administration")),
-            (OrganisationKind.local_government.value, _l("Local government")),
-            (OrganisationKind.parliament.value, _l("Parliament")),
-            (OrganisationKind.other.value, _l("Other")),
+            SelectChoice(OrganisationKind.ministry.value, _l("Ministry")),
+            SelectChoice(OrganisationKind.department.value, _l("Department")),
+            SelectChoice(OrganisationKind.provincial.value, _l("Provincial administration")),
+            SelectChoice(OrganisationKind.local_government.value, _l("Local government")),
+            SelectChoice(OrganisationKind.parliament.value, _l("Parliament")),
+            SelectChoice(OrganisationKind.other.value, _l("Other")),
         ],
     )
     contact = StringField(
@@ -196,8 +197,8 @@ class MemberForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            (MembershipRole.editor.value, _l("Editor")),
-            (MembershipRole.admin.value, _l("Administrator")),
+            SelectChoice(MembershipRole.editor.value, _l("Editor")),
+            SelectChoice(MembershipRole.admin.value, _l("Administrator")),
         ],
     )
 

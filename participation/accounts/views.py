@@ -194,7 +194,7 @@ def change_password():
             form.current.errors.append(account_error_message(exc.code))
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session; others are signed out
+            login_user(current_user._get_current_object())  # keep this session; others are signed out
             flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_with(password_form=form)

@@ -1,0 +1,71 @@
+"""Thai is complete, English is complete, catalogues are compiled, dates are B.E."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+
+from participation.i18n import format_date, format_datetime, format_number
+from participation.i18n_tools import read_catalogue, untranslated
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def test_thai_catalogue_is_complete():
+    missing = untranslated(TRANSLATIONS / "th" / "LC_MESSAGES" / "messages.po")
+    assert missing == [], f"{len(missing)} untranslated or fuzzy Thai messages, e.g. {missing[:5]}"
+
+
+def test_english_catalogue_is_complete():
+    missing = untranslated(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
+    assert missing == []
+
+
+def test_catalogues_cover_the_template():
+    template = {m.id for m in read_catalogue(TRANSLATIONS / "messages.pot") if m.id}
+    for locale in ("th", "en"):
+        ids = {m.id for m in read_catalogue(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po") if m.id}
+        assert template <= ids, f"{locale} lacks {sorted(template - ids)[:5]}: run participation i18n update"
+
+
+def test_compiled_catalogues_are_current():
+    for locale in ("th", "en"):
+        po = {
+            m.id: m.string
+            for m in read_catalogue(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po")
+            if m.id
+        }
+        with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
+            mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        assert po == mo, f"{locale}: run participation i18n compile"
+
+
+def test_every_template_string_is_extracted():
+    """A string wrapped in _() but missing from the .pot means extraction was not run."""
+    import re
+
+    template = {m.id for m in read_catalogue(TRANSLATIONS / "messages.pot") if m.id}
+    root = TRANSLATIONS.parent / "templates"
+    pattern = re.compile(r'_\("((?:[^"\\]|\\.)+)"')
+    for path in root.rglob("*.html"):
+        for found in pattern.findall(path.read_text(encoding="utf-8")):
+            assert found in template, f"{path.name}: {found!r} not extracted"
+
+
+def test_buddhist_era_dates(app):
+    moment = datetime(2026, 11, 21, 7, 30, tzinfo=UTC)  # 14:30 in Bangkok
+    with app.test_request_context(headers={"Accept-Language": "th"}):
+        assert format_date(moment) == "21 พฤศจิกายน 2569"
+        assert format_datetime(moment) == "21 พฤศจิกายน 2569, 14:30 น."
+        assert format_number(10000) == "10,000"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert format_date(moment) == "21 November 2026"
+        assert format_datetime(moment) == "21 November 2026, 14:30"
+
+
+def test_date_near_midnight_uses_bangkok_day(app):
+    moment = datetime(2026, 12, 31, 18, 0, tzinfo=UTC)  # 1 January 2027, 01:00 in Bangkok
+    with app.test_request_context(headers={"Accept-Language": "th"}):
+        assert format_date(moment) == "1 มกราคม 2570"
