@@ -227,11 +227,11 @@ GENERIC_DIRECT = EventText(
 
 #: Disposition codes a hearing report may attach to a person's comment.
 DISPOSITION_LABELS = {
-    "accepted": _l("Accepted"),
-    "partly_accepted": _l("Partly accepted"),
-    "not_accepted": _l("Not accepted"),
+    "accepted": _l("Taken into account"),
+    "partly_accepted": _l("Partly taken into account"),
+    "not_accepted": _l("Not taken into account"),
     "noted": _l("Noted"),
-    "out_of_scope": _l("Out of the scope of this draft"),
+    "out_of_scope": _l("Outside the scope of this draft"),
 }
 
 #: Default follows: the event's actor follows the event's subject (or the commented subject).

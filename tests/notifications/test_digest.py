@@ -56,7 +56,7 @@ def test_several_events_become_one_email_the_next_day_grouped_by_subject(
     run_worker(next_morning)
     [mail] = smtp.messages
     assert mail["To"] == "digest@example.org"
-    assert mail["Subject"] == "Your daily digest: 5 updates"
+    assert mail["Subject"] == "Your daily digest: news on the pages you follow"
     text = mail.get_body(("plain",)).get_content()
     assert text.index("Clean Air Bill") < text.index("Water Resources Bill")
     air_part = text[text.index("Clean Air Bill") : text.index("Water Resources Bill")]

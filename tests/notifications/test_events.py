@@ -170,10 +170,10 @@ def test_report_answers_reach_each_commenter_with_their_own_comments_only(
     alice_text = smtp.to("alice@example.org")[0].get_body(("plain",)).get_content()
     bob_text = smtp.to("bob@example.org")[0].get_body(("plain",)).get_content()
     follower_text = smtp.to("follower@example.org")[0].get_body(("plain",)).get_content()
-    assert "Your comment no. 11: Accepted" in alice_text
+    assert "Your comment no. 11: Taken into account" in alice_text
     assert f"http://localhost/cases/{hearing.id}#comment-12" in alice_text
     assert "no. 21" not in alice_text
-    assert "Your comment no. 21: Not accepted — http://localhost/c/21" in bob_text
+    assert "Your comment no. 21: Not taken into account — http://localhost/c/21" in bob_text
     assert "Your comment no." not in follower_text
     assert "published the hearing report" in follower_text
 
