@@ -23,6 +23,7 @@ JOBS: tuple[str, ...] = (
     "participation.notifications.services:expire_unconfirmed",
     "participation.notifications.digest:send_digests",
     "participation.notifications.delivery:send_outbox",
+    "participation.notifications.delivery:purge_history",
 )
 
 _announced = False

@@ -2,7 +2,7 @@
 
 Revision ID: notifications_0001
 Revises: 0001
-Create Date: 2026-11-21 08:16:34.782376
+Create Date: 2026-11-21 08:31:30.282245
 """
 
 from alembic import op
@@ -32,24 +32,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('email', name=op.f('uq_delivery_preferences_email')),
     sa.UniqueConstraint('user_id', name=op.f('uq_delivery_preferences_user_id'))
     )
-    op.create_table('digest_items',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('recipient', sa.String(length=260), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('event_ref', sa.String(length=40), nullable=False),
-    sa.Column('kind', sa.String(length=64), nullable=False),
-    sa.Column('subject_type', sa.String(length=32), nullable=False),
-    sa.Column('subject_id', sa.Integer(), nullable=False),
-    sa.Column('path', sa.String(length=300), nullable=True),
-    sa.Column('digested_at', participation.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', participation.db.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_digest_items_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_items')),
-    sa.UniqueConstraint('recipient', 'event_ref', name=op.f('uq_digest_items_recipient_event_ref'))
-    )
-    with op.batch_alter_table('digest_items', schema=None) as batch_op:
-        batch_op.create_index('ix_digest_items_due', ['digested_at', 'created_at'], unique=False)
-
     op.create_table('subscriptions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
@@ -72,6 +54,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_subscriptions_subject', ['subject_type', 'subject_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscriptions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('digest_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=260), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('subscription_id', sa.Integer(), nullable=False),
+    sa.Column('event_ref', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('subject_type', sa.String(length=32), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=True),
+    sa.Column('digested_at', participation.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', participation.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['subscription_id'], ['subscriptions.id'], name=op.f('fk_digest_items_subscription_id_subscriptions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_digest_items_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_items')),
+    sa.UniqueConstraint('recipient', 'event_ref', name=op.f('uq_digest_items_recipient_event_ref'))
+    )
+    with op.batch_alter_table('digest_items', schema=None) as batch_op:
+        batch_op.create_index('ix_digest_items_due', ['digested_at', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_digest_items_subscription_id'), ['subscription_id'], unique=False)
+
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claimed_by', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('message_id', sa.String(length=200), nullable=True))
@@ -89,14 +92,15 @@ def downgrade() -> None:
         batch_op.drop_column('message_id')
         batch_op.drop_column('claimed_by')
 
+    with op.batch_alter_table('digest_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_digest_items_subscription_id'))
+        batch_op.drop_index('ix_digest_items_due')
+
+    op.drop_table('digest_items')
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subscriptions_user_id'))
         batch_op.drop_index('ix_subscriptions_subject')
 
     op.drop_table('subscriptions')
-    with op.batch_alter_table('digest_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_digest_items_due')
-
-    op.drop_table('digest_items')
     op.drop_table('delivery_preferences')
     # ### end Alembic commands ###

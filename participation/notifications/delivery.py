@@ -43,10 +43,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from participation import db
-from participation.notifications.models import OutboxMessage, OutboxStatus
+from participation.notifications.models import DigestItem, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("participation.mail")
 
@@ -278,6 +278,33 @@ def fail_interrupted(now: datetime) -> int:
         log.error("Outbox message #%s was interrupted while sending; marked failed, not resent", row.id)
     db.session.commit()
     return len(stuck)
+
+
+# --- retention ----------------------------------------------------------------------------
+
+#: Sent emails (with their recipients' addresses) are kept this long, for support questions.
+SENT_RETENTION = timedelta(days=30)
+#: Failed emails are kept longer, so an operator can look into them.
+FAILED_RETENTION = timedelta(days=90)
+
+
+def purge_history(now: datetime) -> int:
+    """Worker job: forget old sent/failed emails and digested items (addresses are personal data)."""
+    removed = db.session.execute(
+        delete(OutboxMessage).where(
+            or_(
+                and_(OutboxMessage.status == OutboxStatus.sent, OutboxMessage.sent_at < now - SENT_RETENTION),
+                and_(
+                    OutboxMessage.status == OutboxStatus.failed,
+                    OutboxMessage.created_at < now - FAILED_RETENTION,
+                ),
+            )
+        )
+    ).rowcount
+    removed += db.session.execute(
+        delete(DigestItem).where(DigestItem.digested_at < now - SENT_RETENTION)
+    ).rowcount
+    return removed or 0
 
 
 # --- the job ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from participation.i18n import BANGKOK
 from participation.identity import email_hash
 from participation.notifications import services
 from participation.notifications.dispatch import text_for
-from participation.notifications.models import DigestItem, OutboxMessage, Subscription
+from participation.notifications.models import DigestItem, OutboxMessage, Subscription, SubscriptionState
 
 #: Local hour (Asia/Bangkok) after which yesterday's events are sent.
 DIGEST_HOUR = 7
@@ -41,16 +41,20 @@ def cutoff_for(now: datetime) -> datetime:
 def send_digests(now: datetime) -> int:
     """Worker job: queue one digest email per recipient with items before today's cut-off."""
     cutoff = cutoff_for(now)
-    items = db.session.scalars(
-        select(DigestItem)
+    rows = db.session.execute(
+        select(DigestItem, Subscription.state)
+        .join(Subscription, Subscription.id == DigestItem.subscription_id)
         .where(DigestItem.digested_at.is_(None), DigestItem.created_at < cutoff)
         .order_by(DigestItem.recipient, DigestItem.id)
     ).all()
-    if not items:
+    if not rows:
         return 0
+    items = [item for item, _state in rows]
     by_recipient: dict[str, list[DigestItem]] = defaultdict(list)
-    for item in items:
-        by_recipient[item.recipient].append(item)
+    for item, state in rows:
+        # Unfollowed since the event: the item is dropped (marked digested, never sent).
+        if state == SubscriptionState.active:
+            by_recipient[item.recipient].append(item)
     queued = 0
     with services.url_context():
         for recipient, recipient_items in by_recipient.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from participation.i18n import _l
@@ -34,8 +35,8 @@ class PreferencesForm(FlaskForm):
     delivery = RadioField(
         _l("How do you want to receive news?"),
         choices=[
-            ("immediate", _l("One email for each event")),
-            ("digest", _l("One daily digest, grouped by subject")),
+            SelectChoice("immediate", _l("One email for each event")),
+            SelectChoice("digest", _l("One daily digest, grouped by subject")),
         ],
         default="immediate",
         validators=[DataRequired(_l("Please choose how to receive news."))],

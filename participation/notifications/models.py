@@ -130,6 +130,10 @@ class DigestItem(TimestampMixin, Base):
     #: ``u:<user id>`` or ``e:<address>``: who gets the digest.
     recipient: Mapped[str] = mapped_column(String(260))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: The subscription that brought it: unfollowing before the digest goes out drops it.
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
     #: The event (``s<ledger seq>`` or a random id for private events).
     event_ref: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(64))

@@ -33,6 +33,7 @@ from participation import db, subjects
 from participation.identity import normalise_email
 from participation.notifications.models import (
     DeliveryPreference,
+    DigestItem,
     OutboxMessage,
     Subscription,
     SubscriptionOrigin,
@@ -192,7 +193,12 @@ def unsubscribe_url(target: Subscription | DeliveryPreference) -> str:
 
 
 def read_unsubscribe_token(token: str) -> Subscription | DeliveryPreference:
-    """What a link unsubscribes from; raises NotificationError('token_invalid')."""
+    """What a link unsubscribes from.
+
+    Raises NotificationError('token_invalid') for a forged link and
+    NotificationError('gone') for a genuine link whose row no longer exists
+    (an address already unsubscribed: there is nothing left to stop).
+    """
     try:
         data = _serializer().loads(token)
     except BadSignature:
@@ -202,23 +208,45 @@ def read_unsubscribe_token(token: str) -> Subscription | DeliveryPreference:
         target = db.session.get(Subscription, data["s"])
     elif isinstance(data, dict) and isinstance(data.get("p"), int):
         target = db.session.get(DeliveryPreference, data["p"])
-    if target is None or target.nonce != data.get("n"):
+    else:
         raise NotificationError("token_invalid")
+    if target is None or target.nonce != data.get("n"):
+        raise NotificationError("gone")
     return target
 
 
 def unsubscribe(token: str) -> Subscription | DeliveryPreference:
-    """Act on a one-click link: mute the subscription, or pause every notification email.
+    """Act on a one-click link, idempotently.
 
-    Idempotent: the same link works again and changes nothing more.
+    An account's subscription is muted (remembered, so a default follow does
+    not bring it back); a link from an email about one's own contribution
+    pauses every notification email of the account. An address subscriber's
+    row is deleted outright, and "stop all" forgets the address entirely
+    (subscriptions, digest items, preference): no personal data is kept for
+    someone who asked for nothing more.
     """
     target = read_unsubscribe_token(token)
     if isinstance(target, Subscription):
-        target.state = SubscriptionState.muted
+        if target.email is not None:
+            _forget_address(target.email, only=target)
+        else:
+            target.state = SubscriptionState.muted
+    elif target.email is not None:
+        _forget_address(target.email)
     else:
         target.paused = True
     db.session.flush()
     return target
+
+
+def _forget_address(address: str, only: Subscription | None = None) -> None:
+    subscriptions = select(Subscription.id).where(Subscription.email == address)
+    if only is not None:
+        subscriptions = subscriptions.where(Subscription.id == only.id)
+    else:
+        db.session.execute(delete(DeliveryPreference).where(DeliveryPreference.email == address))
+    db.session.execute(delete(DigestItem).where(DigestItem.subscription_id.in_(subscriptions)))
+    db.session.execute(delete(Subscription).where(Subscription.id.in_(subscriptions)))
 
 
 # --- following (accounts) ------------------------------------------------------------

@@ -161,6 +161,8 @@ def unsubscribe(token: str):
     try:
         target = services.read_unsubscribe_token(token)
     except services.NotificationError as exc:
+        if exc.code == "gone":
+            return render_template("notifications/unsubscribe.html", token=token, title=None, done=True)
         return render_template("notifications/link_error.html", message=error_message(exc.code)), 400
     title = None
     if isinstance(target, Subscription):

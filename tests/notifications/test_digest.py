@@ -92,3 +92,17 @@ def test_address_subscribers_can_choose_the_digest(client, db, factory, case, em
     run_worker(digest.cutoff_for(now) + timedelta(days=1, hours=1))
     digests = [m for m in smtp.messages if "ร่างพระราชบัญญัติอากาศสะอาด" in m.get_body(("plain",)).get_content()]
     assert len(digests) == 1 and digests[0]["To"] == "guest@example.org"
+
+
+def test_unfollowing_before_the_digest_drops_the_waiting_items(db, factory, case, emit, run_worker, smtp):
+    org = factory.organisation()
+    reader = factory.user(email="digest@example.org")
+    services.follow(reader, "organisation", org.id)
+    services.set_preferences(reader, digest=True, paused=False)
+    db.commit()
+    emit("hearing.opened", case(org))
+    services.unfollow(reader, "organisation", org.id)
+    db.commit()
+    run_worker(digest.cutoff_for(db_module.utcnow()) + timedelta(days=1, hours=1))
+    assert smtp.messages == []
+    assert db.scalar(select(DigestItem.digested_at)) is not None  # handled, never sent
