@@ -4,36 +4,38 @@
 ``publish``, in the transaction of the change: it only adds outbox rows, digest
 items and default subscriptions, and flushes. Nothing is sent here.
 
-Event → email table (``FOLLOWER_KINDS`` and ``DIRECT_KINDS`` below):
+Event → email table (the dictionaries below are the source of truth):
 
-===============================  =====================================  ===========
-kind                              followers of the subject and of its    direct
-                                  organisation (``subjects.organisation   recipients
-                                  _id``) receive                         (recipient_ids)
-===============================  =====================================  ===========
-hearing.opened                    email (or digest line)                 email
-hearing.closing_soon              email (or digest line)                 email
-hearing.closed                    email (or digest line)                 email
-hearing.version_published         email (or digest line)                 email
-hearing.report_published          email (or digest line); people named   email
-                                  in ``private["answers"]`` get the
-                                  answers to their own comments
-initiative.approved / .returned   email (or digest line)                 email
-initiative.milestone              email (or digest line)                 email
-initiative.threshold_reached      email (or digest line)                 email
-initiative.handed_over            email (or digest line)                 email
-initiative.response_recorded      email (or digest line)                 email
-initiative.response_overdue       email (or digest line)                 email
-budget.phase_changed              email (or digest line)                 email
-budget.voting_opened              email (or digest line)                 email
-budget.results_published          email (or digest line)                 email
-comment.published                 digest line only (never one email      —
-                                  per comment to every follower)
-comment.replied                   —                                      email
-comment.hidden / .restored        —                                      email
-moderation.appeal_decided         —                                      email
-any other kind                    nothing                                generic email
-===============================  =====================================  ===========
+==============================  ==========================================  ==========================
+kind                            followers of the subject and of its         direct recipients
+                                organisation (``subjects.organisation_id``)  (``recipient_ids``)
+==============================  ==========================================  ==========================
+hearing.scheduled, .opened,     email, or a digest line                     email
+.extended, .closing_soon,
+.closed, .version_published
+hearing.report_published        email, or a digest line                     email with the answers to
+                                                                            their own comments
+initiative.approved,            email, or a digest line                     email
+.published, .returned,
+.milestone, .threshold_reached,
+.handed_over,
+.response_recorded,
+.response_overdue, .expired,
+.withdrawn
+budget.phase_changed            email, or a digest line, worded by the      email
+                                phase reached (``payload["to"]``); the
+                                ``results`` phase is told by the next row
+budget.results_published        email, or a digest line                     email
+comment.published,              digest line only (never one email per       email
+budget.proposal_submitted,      comment to every follower)
+budget.implementation_update
+comment.replied, .hidden,       nothing                                     email (``DIRECT_KINDS``)
+.restored, .approved,
+moderation.flag_threshold,
+.appeal_decided, .user_blocked,
+budget.proposal_reviewed
+any other kind                  nothing                                     generic email
+==============================  ==========================================  ==========================
 
 Rules: the actor of an event is never told about it; accounts need a
 confirmed email address; a subject the person muted is silent even if they
@@ -49,16 +51,17 @@ subject, the actor of ``initiative.signed`` and ``initiative.submitted``
 follows the initiative, unless they muted it before.
 
 Payload keys read (all optional, all public): ``subject_type``/``subject_id``
-(or ``target_type``/``target_id``): the subject a comment event is about when
-the event's own subject is the comment; ``url``: a public path to link to
-instead of the subject page (e.g. a comment permalink); ``closes_at`` (ISO
-8601); ``signature_count`` and ``threshold``.
+(or ``target_type``/``target_id``): the followed subject when the event's own
+subject is a comment; ``url``: a public path to link to instead of the
+subject page; ``comment_id``: linked through ``comments.permalink``;
+``opens_at``/``closes_at`` (ISO 8601, hearings); ``signatures`` (or
+``signature_count``) with ``threshold``; ``pct`` (initiative milestones).
 
 ``hearing.report_published`` private data: ``{"answers": {<user id>: [item, ...]}}``
-where an item is a comment id (linked as ``<subject url>#comment-<id>``) or
-``{"comment_id": int, "url": "/path#comment-1", "disposition": code}`` with
-``code`` one of ``DISPOSITION_LABELS`` (accepted, partly_accepted, not_accepted,
-noted, out_of_scope); the answer text itself stays on the public report page.
+where an item is a comment id (linked to its permalink) or
+``{"comment_id": int, "url": "/path", "disposition": code}`` with ``code`` one
+of ``DISPOSITION_LABELS`` (accepted, partly_accepted, not_accepted, noted,
+out_of_scope); the answer text itself stays on the public report page.
 """
 
 from __future__ import annotations
