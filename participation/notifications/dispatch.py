@@ -74,6 +74,7 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import force_locale
 from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from participation import db, subjects
@@ -601,6 +602,26 @@ def _details(event: Event, locale: str) -> list[str]:
     return lines
 
 
+def _ensure_preferences(recipients: list[Recipient], preferences: dict[str, DeliveryPreference]) -> None:
+    """Direct recipients' unsubscribe links need a preference row: create the missing ones at once."""
+    missing = [
+        r.user_id
+        for r in recipients
+        if r.subscription is None and r.user_id is not None and r.key not in preferences
+    ]
+    if not missing:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(DeliveryPreference), [{"user_id": user_id} for user_id in missing])
+    except IntegrityError:
+        pass  # created meanwhile by a concurrent transaction: read below, or one by one later
+    for preference in db.session.scalars(
+        select(DeliveryPreference).where(DeliveryPreference.user_id.in_(missing))
+    ):
+        preferences[f"u:{preference.user_id}"] = preference
+
+
 def _queue_emails(
     event: Event,
     about: About | None,
@@ -614,6 +635,7 @@ def _queue_emails(
             select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))
         )
     )
+    _ensure_preferences(recipients, preferences)
     text = FOLLOWER_KINDS.get(event.kind) or DIRECT_KINDS.get(event.kind) or GENERIC_DIRECT
     rendered: dict[tuple, tuple[str, str, str]] = {}
     rows: list[dict] = []

@@ -42,6 +42,9 @@ from participation.notifications.models import (
 
 log = logging.getLogger("participation.mail")
 
+#: A new confirmation link for the same pending subscription only after this long.
+RESEND_AFTER = timedelta(minutes=10)
+
 #: Subject types people may follow (others are followed through these).
 FOLLOWABLE = ("hearing", "initiative", "budget_process", "organisation")
 
@@ -410,6 +413,8 @@ def subscribe_address(email: str, subject_type: str, subject_id: int, locale: st
     )
     if row is not None and row.state == SubscriptionState.active:
         return False
+    if row is not None and row.created_at > db.utcnow() - RESEND_AFTER:
+        return False  # a link was sent minutes ago: do not let anyone flood an inbox
     if row is None:
         row = Subscription(email=address, subject_type=subject_type, subject_id=subject_id)
         db.session.add(row)

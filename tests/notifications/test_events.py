@@ -291,3 +291,22 @@ def test_initiative_emails_state_the_public_numbers(db, factory, case, emit):
     bodies = db.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id)).all()
     assert "It has reached 50% of the signatures it needs." in bodies[0]
     assert "10,000 of 10,000 signatures." in bodies[1]
+
+
+def test_report_published_to_many_commenters_links_each_to_a_preference(db, factory, case, emit):
+    from participation.notifications.models import DeliveryPreference
+
+    hearing = case(factory.organisation())
+    authors = [factory.user(email=f"a{i}@example.org") for i in range(5)]
+    services.set_preferences(authors[0], digest=False, paused=True)  # one paused already
+    db.commit()
+    emit(
+        "hearing.report_published",
+        hearing,
+        recipient_ids=[a.id for a in authors],
+        private={"answers": {a.id: [i + 1] for i, a in enumerate(authors)}},
+    )
+    assert recipients(db) == [f"a{i}@example.org" for i in range(1, 5)]
+    assert len(db.scalars(select(DeliveryPreference)).all()) == 5
+    urls = db.scalars(select(OutboxMessage.unsubscribe_url)).all()
+    assert len(set(urls)) == 4

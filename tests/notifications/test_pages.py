@@ -279,3 +279,12 @@ def test_an_expired_confirmation_link_is_refused(client, db, factory, app):
     assert client.post(path).status_code == 400
     db.expire_all()
     assert db.scalar(select(Subscription.state)) == SubscriptionState.pending
+
+
+def test_confirmation_links_are_not_resent_within_minutes(db, factory):
+    org = factory.organisation()
+    assert services.subscribe_address("x@example.org", "organisation", org.id, locale="th", digest=False)
+    db.commit()
+    assert not services.subscribe_address("x@example.org", "organisation", org.id, locale="th", digest=False)
+    db.commit()
+    assert len(db.scalars(select(OutboxMessage)).all()) == 1
