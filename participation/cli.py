@@ -276,6 +276,35 @@ def i18n_compile() -> None:
     _pybabel("compile", "-d", "translations", "--statistics")
 
 
+@i18n_group.command("merge-conflict")
+def i18n_merge_conflict() -> None:
+    """Resolve a git merge conflict in the catalogues by message id."""
+    import tempfile
+    from pathlib import Path
+
+    from participation.i18n_tools import merge_catalogues
+
+    for locale in ("th", "en"):
+        relative = f"translations/{locale}/LC_MESSAGES/messages.po"
+        with tempfile.TemporaryDirectory() as tmp:
+            sides = {}
+            for stage, name in ((2, "ours"), (3, "theirs")):
+                result = subprocess.run(  # noqa: S603 - fixed argv
+                    ["git", "show", f":{stage}:{relative}"],  # noqa: S607 - git from PATH
+                    cwd=ROOT,
+                    capture_output=True,
+                    check=False,  # noqa: S607
+                )
+                if result.returncode != 0:
+                    break
+                sides[name] = Path(tmp) / f"{name}.po"
+                sides[name].write_bytes(result.stdout)
+            if len(sides) != 2:
+                continue
+            added = merge_catalogues(sides["ours"], sides["theirs"], ROOT / relative)
+            click.echo(f"{relative}: {added} translations taken from the other side")
+
+
 def register_commands(app) -> None:
     for command in (db_group, users_group, orgs_group, demo, worker, ledger_group, i18n_group):
         app.cli.add_command(command)

@@ -77,6 +77,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
         "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", get("LOGIN_LOCK_MINUTES"), 15),
         "FORM_MIN_SECONDS": _int("FORM_MIN_SECONDS", get("FORM_MIN_SECONDS"), 2),
         "EMAIL_TOKEN_MAX_AGE": _int("EMAIL_TOKEN_MAX_AGE", get("EMAIL_TOKEN_MAX_AGE"), 3 * 86400),
+        "OIDC_PROVIDERS": parse_oidc_providers(get("OIDC_PROVIDERS"), env, mode),
+        "OIDC_HTTP_TIMEOUT": _int("OIDC_HTTP_TIMEOUT", get("OIDC_HTTP_TIMEOUT"), 5),
+        "OIDC_DISCOVERY_TTL": _int("OIDC_DISCOVERY_TTL", get("OIDC_DISCOVERY_TTL"), 3600),
     }
 
 
@@ -110,3 +113,100 @@ def ensure_secrets(config: dict, instance_path: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
         path.chmod(0o600)
+
+
+# --- digital ID (OpenID Connect) providers ------------------------------------
+
+#: Keys a provider entry may have in PARTICIPATION_OIDC_PROVIDERS (see docs/digital-id.md).
+OIDC_PROVIDER_KEYS = {
+    "name",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "id_claim",
+    "name_claim",
+    "birthdate_claim",
+    "name_th",
+    "name_en",
+    "token_auth_method",
+}
+OIDC_NAME_RE = r"^[a-z][a-z0-9-]{0,31}$"
+
+
+def parse_oidc_providers(
+    raw: str | list | None, environ: dict[str, str] | None = None, mode: str = "development"
+) -> list[dict[str, object]]:
+    """Validate the digital-ID providers (a JSON list of objects, or the list itself).
+
+    Each provider's client secret may be left out of the JSON and given in
+    ``PARTICIPATION_OIDC_<NAME>_CLIENT_SECRET`` instead (name upper-cased,
+    dashes as underscores), so the list can live in ordinary configuration and
+    the secret in a secret store. Raises ConfigError saying what is wrong.
+    """
+    import re
+
+    if raw is None or raw == "" or raw == []:
+        return []
+    env = os.environ if environ is None else environ
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise ConfigError(f"PARTICIPATION_OIDC_PROVIDERS is not valid JSON: {exc}") from exc
+    if not isinstance(raw, list):
+        raise ConfigError("PARTICIPATION_OIDC_PROVIDERS must be a JSON list of provider objects")
+    providers: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        where = f"PARTICIPATION_OIDC_PROVIDERS[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be an object")
+        unknown = set(entry) - OIDC_PROVIDER_KEYS
+        if unknown:
+            raise ConfigError(f"{where} has unknown key(s): {', '.join(sorted(unknown))}")
+        name = str(entry.get("name") or "")
+        if not re.match(OIDC_NAME_RE, name):
+            raise ConfigError(f"{where}.name must be 1-32 lower-case letters, digits or dashes, got {name!r}")
+        if name in seen:
+            raise ConfigError(f"{where}.name {name!r} is used twice")
+        seen.add(name)
+        issuer = str(entry.get("issuer") or "").rstrip("/")
+        local = issuer.startswith(("http://127.0.0.1", "http://localhost"))
+        if not issuer.startswith("https://") and not (local and mode != "production"):
+            raise ConfigError(f"{where}.issuer must be an https:// URL, got {issuer!r}")
+        client_id = str(entry.get("client_id") or "")
+        if not client_id:
+            raise ConfigError(f"{where}.client_id is required")
+        secret_env = f"PARTICIPATION_OIDC_{name.upper().replace('-', '_')}_CLIENT_SECRET"
+        client_secret = entry.get("client_secret") or env.get(secret_env)
+        if not client_secret:
+            raise ConfigError(f"{where}.client_secret is required (or set {secret_env})")
+        scopes = entry.get("scopes") or "openid"
+        if isinstance(scopes, list):
+            scopes = " ".join(str(s) for s in scopes)
+        scope_list = str(scopes).split()
+        if "openid" not in scope_list:
+            scope_list.insert(0, "openid")
+        method = entry.get("token_auth_method") or "client_secret_basic"
+        if method not in {"client_secret_basic", "client_secret_post"}:
+            raise ConfigError(f"{where}.token_auth_method must be client_secret_basic or client_secret_post")
+        name_th = str(entry.get("name_th") or "")
+        if not name_th:
+            raise ConfigError(f"{where}.name_th (the name shown on the buttons) is required")
+        providers.append(
+            {
+                "name": name,
+                "issuer": issuer,
+                "client_id": client_id,
+                "client_secret": str(client_secret),
+                "scopes": " ".join(scope_list),
+                "id_claim": entry.get("id_claim") or None,
+                "name_claim": entry.get("name_claim") or "name",
+                "birthdate_claim": entry.get("birthdate_claim") or "birthdate",
+                "name_th": name_th,
+                "name_en": str(entry.get("name_en") or name_th),
+                "token_auth_method": method,
+            }
+        )
+    return providers

@@ -52,3 +52,26 @@ def untranslated(path: Path) -> list[str]:
         if message.fuzzy or not all(strings):
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     return missing
+
+
+def merge_catalogues(ours_path: Path, theirs_path: Path, target: Path) -> int:
+    """Write ``ours`` with every translation only ``theirs`` has; returns how many were added.
+
+    Used after a merge: catalogues are merged by message id, never by line.
+    Where both sides translated a message differently, ours wins.
+    """
+    ours = read_catalogue(ours_path)
+    theirs = read_catalogue(theirs_path)
+    added = 0
+    for message in theirs:
+        if not message.id or not message.string:
+            continue
+        existing = ours.get(message.id, message.context)
+        if existing is None:
+            ours.add(message.id, message.string, context=message.context, flags=message.flags)
+            added += 1
+        elif not existing.string or (isinstance(existing.string, tuple) and not all(existing.string)):
+            existing.string = message.string
+            added += 1
+    write_catalogue(target, ours)
+    return added

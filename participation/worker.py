@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 #: Jobs, run in this order on every round. One line per job.
 JOBS: tuple[str, ...] = (
+    "participation.accounts.oidc:purge_used_states",
     "participation.notifications.services:expire_unconfirmed",
     "participation.notifications.digest:send_digests",
     "participation.notifications.delivery:send_outbox",

@@ -141,3 +141,56 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+class TestWithCsrf:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_post_without_csrf_token_is_refused_in_thai(self, client, factory):
+        user = factory.user()
+        response = client.post("/signin", data={"email": user.email, "password": "correct horse battery"})
+        assert response.status_code == 400
+        assert "แบบฟอร์มหมดอายุ" in response.get_data(as_text=True)
+
+    def test_language_switch_needs_csrf(self, client):
+        response = client.post("/language", data={"language": "en"})
+        assert response.status_code == 400
+
+    def test_post_with_token_works(self, client, factory):
+        from tests.conftest import csrf_token_from
+
+        user = factory.user()
+        token = csrf_token_from(client.get("/signin").get_data(as_text=True))
+        response = client.post(
+            "/signin", data={"email": user.email, "password": "correct horse battery", "csrf_token": token}
+        )
+        assert response.status_code == 302
+
+
+class TestRateLimits:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+
+    def test_sign_in_limit_answers_429_with_retry_after(self, client):
+        from participation.extensions import limiter
+
+        limiter.reset()
+        statuses = [
+            client.post("/signin", data={"email": f"nobody{i}@example.org", "password": "x" * 12}).status_code
+            for i in range(31)
+        ]
+        assert statuses[:30].count(429) == 0
+        assert statuses[30] == 429
+        response = client.post(
+            "/signin",
+            data={"email": "again@example.org", "password": "x" * 12},
+            headers={"Accept-Language": "en"},
+        )
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+        assert "Too many requests" in response.get_data(as_text=True)
+        response = client.post("/signin", data={"email": "again@example.org", "password": "x" * 12})
+        assert "คำขอมากเกินไป" in response.get_data(as_text=True)

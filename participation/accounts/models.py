@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.db import Base, TimestampMixin, str_enum, utcnow
@@ -31,6 +31,8 @@ class User(UserMixin, TimestampMixin, Base):
     #: HMAC-SHA256 of the declared Thai national ID; the number itself is never stored.
     national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     national_id_verified_at: Mapped[datetime | None]
+    #: When a digital-ID provider (OpenID Connect) last proved who this person is.
+    digital_id_verified_at: Mapped[datetime | None]
     #: Preferred language (th or en).
     locale: Mapped[str] = mapped_column(String(5), default="th")
     is_moderator: Mapped[bool] = mapped_column(default=False)
@@ -42,6 +44,9 @@ class User(UserMixin, TimestampMixin, Base):
     deleted_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    digital_identities: Mapped[list[DigitalIdentity]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="DigitalIdentity.id"
+    )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
@@ -74,11 +79,16 @@ class User(UserMixin, TimestampMixin, Base):
         """The person's key for one-per-person constraints, or None if unverified.
 
         The strongest proven identity wins, so two accounts of one person with
-        the same national ID share one key.
+        the same national ID share one key, whether the number was declared or
+        proven by a digital ID; a digital ID without a national ID gives the
+        keyed hash of the provider's issuer and subject.
         """
         level = self.identity_level
         if level >= IdentityLevel.national_id and self.national_id_hash:
             return f"nid:{self.national_id_hash}"
+        if level == IdentityLevel.digital_id and self.digital_identities:
+            # Proven by a provider that releases no national ID: issuer + subject.
+            return f"oidc:{self.digital_identities[0].subject_hash}"
         if level >= IdentityLevel.email and self.email:
             return f"email:{email_hash(self.email)}"
         return None
@@ -165,3 +175,50 @@ class SignInThrottle(Base):
     last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Sign-in is refused until then.
     locked_until: Mapped[datetime | None]
+
+
+class DigitalIdentity(TimestampMixin, Base):
+    """An account's link to a person proven by a digital-ID provider (OpenID Connect).
+
+    Holds no raw identifiers: the provider's subject and the national ID are
+    kept only as keyed hashes; the verified name and birth date are encrypted
+    and used only where an initiative type requires them.
+    """
+
+    __tablename__ = "digital_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The configured provider name (PARTICIPATION_OIDC_PROVIDERS ``name``).
+    provider: Mapped[str] = mapped_column(String(32))
+    #: HMAC-SHA256 of ``issuer|sub``: stable per person and provider, not the raw subject.
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC of the national ID the provider released (same as ``users.national_id_hash``).
+    national_id_hash: Mapped[str | None] = mapped_column(String(64))
+    #: When the provider last proved the person (each sign-in refreshes it).
+    verified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Fernet token (participation.crypto) of the verified full name, if released.
+    verified_name_encrypted: Mapped[str | None] = mapped_column(Text)
+    #: Fernet token of the verified birth date (ISO 8601), if released.
+    birthdate_encrypted: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(back_populates="digital_identities")
+
+    def __repr__(self) -> str:
+        return f"<DigitalIdentity {self.provider} user={self.user_id}>"
+
+
+class DigitalIdStateUse(Base):
+    """A digital-ID sign-in state that has come back once.
+
+    The pending state lives in the signed session cookie; this row makes its
+    single use hold on the server too, so an old copy of the cookie cannot
+    replay it. Rows older than a pending sign-in's lifetime are purged.
+    """
+
+    __tablename__ = "digital_id_state_uses"
+
+    #: SHA-256 of the state value.
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

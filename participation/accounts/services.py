@@ -325,6 +325,9 @@ def delete_account(user: User, password: str | None) -> None:
     user.national_id_hash = None
     user.national_id_verified_at = None
     user.email_verified_at = None
+    from participation.accounts.oidc import forget as forget_digital_ids
+
+    forget_digital_ids(user)
     user.is_admin = False
     user.is_moderator = False
     user.deleted_at = db.utcnow()

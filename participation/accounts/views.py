@@ -80,7 +80,7 @@ def verify_email(token: str):
 @login_required
 @limiter.limit("5 per hour")
 def resend_verification():
-    if current_user.email_verified_at is None:
+    if current_user.email_verified_at is None and current_user.email:
         services.send_verification(current_user)
         db.session.commit()
     flash(_("We sent you a new confirmation link."), "info")
