@@ -1,7 +1,7 @@
 """notifications
 
 Revision ID: notifications_0001
-Revises: 0001
+Revises: oidc_0001
 Create Date: 2026-11-21 08:31:30.282245
 """
 
@@ -11,7 +11,7 @@ import participation.db
 
 
 revision = 'notifications_0001'
-down_revision = '0001'
+down_revision = 'oidc_0001'
 branch_labels = None
 depends_on = None
 
