@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "participation.accounts.oidc_views:bp",
     "participation.comments.views:bp",
     "participation.moderation.views:bp",
+    "participation.notifications.views:bp",
 )
 
 

@@ -19,7 +19,15 @@ from participation import db
 log = logging.getLogger(__name__)
 
 #: Jobs, run in this order on every round. One line per job.
-JOBS: tuple[str, ...] = ("participation.accounts.oidc:purge_used_states",)
+JOBS: tuple[str, ...] = (
+    "participation.accounts.oidc:purge_used_states",
+    "participation.notifications.services:expire_unconfirmed",
+    "participation.notifications.digest:send_digests",
+    "participation.notifications.delivery:send_outbox",
+    "participation.notifications.delivery:purge_history",
+)
+
+_announced = False
 
 
 def _load(path: str) -> Callable[[datetime], int]:
@@ -29,6 +37,7 @@ def _load(path: str) -> Callable[[datetime], int]:
 
 def run_once(now: datetime | None = None) -> dict[str, int]:
     """Run every job once; returns what each did. Needs an app context."""
+    _announce_once()
     now = now or db.utcnow()
     done: dict[str, int] = {}
     for path in JOBS:
@@ -41,6 +50,16 @@ def run_once(now: datetime | None = None) -> dict[str, int]:
             log.exception("job %s failed; it will run again next round", path)
             done[path] = -1
     return done
+
+
+def _announce_once() -> None:
+    """Say once per process where emails go (console log in development without SMTP)."""
+    global _announced
+    if not _announced:
+        _announced = True
+        from participation.notifications.delivery import announce_mode
+
+        announce_mode()
 
 
 def run_forever(interval: float = 5.0, rounds: int | None = None) -> None:

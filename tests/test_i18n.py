@@ -30,15 +30,16 @@ def test_catalogues_cover_the_template():
         assert template <= ids, f"{locale} lacks {sorted(template - ids)[:5]}: run participation i18n update"
 
 
+def _normalised(value):
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_compiled_catalogues_are_current():
     for locale in ("th", "en"):
-        po = {
-            m.id: m.string
-            for m in read_catalogue(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po")
-            if m.id
-        }
+        po_path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+        po = {_normalised(m.id): _normalised(m.string) for m in read_catalogue(po_path) if m.id}
         with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
-            mo = {m.id: m.string for m in read_mo(fh) if m.id}
+            mo = {_normalised(m.id): _normalised(m.string) for m in read_mo(fh) if m.id}
         assert po == mo, f"{locale}: run participation i18n compile"
 
 

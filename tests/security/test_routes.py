@@ -37,11 +37,19 @@ HOSTILE_VALUES = [
 
 
 def _url_for_rule(rule, value: str = "1") -> str:
+    """A URL for ``rule`` with plausible values: numbers for int parts, the
+    first allowed word for ``any(...)`` parts, ``value`` elsewhere."""
     url = rule.rule
     for argument in rule.arguments:
-        converter = rule._converters[argument].__class__.__name__
-        replacement = "1" if converter in ("IntegerConverter", "FloatConverter") else value
-        url = re.sub(rf"<(?:[^:<>]+:)?{argument}>", replacement, url)
+        converter = rule._converters[argument]
+        kind = converter.__class__.__name__
+        if kind in ("IntegerConverter", "FloatConverter"):
+            replacement = "1"
+        elif kind == "AnyConverter":
+            replacement = sorted(converter.items)[0]
+        else:
+            replacement = value
+        url = re.sub(rf"<(?:[^<>]+:)?{argument}>", replacement, url)
     return url
 
 
