@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "participation.web.views:bp",
     "participation.accounts.views:bp",
     "participation.accounts.admin:bp",
+    "participation.transparency.api:bp",
+    "participation.transparency.views:bp",
 )
 
 
