@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from sqlalchemy import select
@@ -95,10 +97,12 @@ def ledger_entry(seq: int):
     entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.seq == seq))
     if entry is None:
         abort(404)
+    data = api.ledger_entry_json(entry)
     return render_template(
         "transparency/entry.html",
         entry=entry,
-        data=api.ledger_entry_json(entry),
+        data=data,
+        payload=json.dumps(data["payload"], ensure_ascii=False, indent=2, sort_keys=True),
         event_title=feeds.event_title,
     )
 
