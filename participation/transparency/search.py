@@ -327,6 +327,8 @@ def reindex_subject(subject_type: str, subject_id: int) -> int:
     indexer = _indexers.get(subject_type)
     if indexer is None:
         return 0
+    # Pending changes (a deletion, a renamed title) must be visible to the loader.
+    db.session.flush()
     if indexer.load is not None:
         subject = indexer.load(subject_id)
     else:
