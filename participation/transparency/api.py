@@ -21,6 +21,7 @@ imports when it registers blueprints), before the first request.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,12 +95,16 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: ASCII digits only (str.isdigit also accepts "²" and other digits int() refuses), at most 18.
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
 def parse_limit(name: str = "limit", default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
     """The page size from the query string; ApiError(400) unless 1..maximum."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
         raise ApiError(
             _("%(name)s must be a whole number from 1 to %(maximum)s.", name=name, maximum=maximum)
         )
@@ -111,7 +116,7 @@ def parse_int(name: str, default: int | None = None, minimum: int = 0) -> int | 
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 18 or int(raw) < minimum:
+    if not _DIGITS.fullmatch(raw) or int(raw) < minimum:
         raise ApiError(
             _("%(name)s must be a whole number of at least %(minimum)s.", name=name, minimum=minimum)
         )

@@ -314,6 +314,25 @@ def kind_labels() -> dict[str, str]:
     return {i.subject_type: str(i.label or i.subject_type) for i in indexers()}
 
 
+_status_labels: dict[str, Any] = {}
+
+
+def register_status_label(status: str, label) -> None:
+    """A human name (``_l(...)``) for a status value shown in the search filter."""
+    _status_labels[status] = label
+
+
+def status_labels() -> dict[str, str]:
+    """Statuses of visible documents (one query) with their human names, for the filter."""
+    values = db.session.scalars(
+        select(SearchDocument.status)
+        .where(SearchDocument.visible.is_(True), SearchDocument.status.is_not(None))
+        .distinct()
+        .order_by(SearchDocument.status)
+    ).all()
+    return {value: str(_status_labels.get(value, value)) for value in values}
+
+
 def _documents(result) -> list[Document]:
     if result is None:
         return []

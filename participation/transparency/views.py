@@ -85,6 +85,7 @@ def search():
         kind=kind,
         status=status,
         kinds=kinds,
+        statuses=search_index.status_labels(),
         page=page,
         error=error,
     )
@@ -94,6 +95,8 @@ def search():
 @bp.get("/transparency/ledger/<int:seq>")
 def ledger_entry(seq: int):
     """One ledger entry: its permalink, with everything that its hash covers."""
+    if seq > 2**31 - 1:
+        abort(404)
     entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.seq == seq))
     if entry is None:
         abort(404)

@@ -70,7 +70,9 @@ class TestOrganisations:
 
 
 class TestBadInput:
-    @pytest.mark.parametrize("limit", ["0", "-1", "201", "abc", "1e3", "99999999999999999999", " 5"])
+    @pytest.mark.parametrize(
+        "limit", ["0", "-1", "201", "abc", "1e3", "99999999999999999999", " 5", "²", "๕"]
+    )
     def test_bad_limits(self, client, limit):
         response = client.get("/api/v1/organisations", query_string={"limit": limit})
         assert response.status_code == 400
@@ -100,11 +102,17 @@ class TestBadInput:
             other = api.encode_cursor([1], "some.other.listing")
         assert client.get("/api/v1/organisations", query_string={"cursor": other}).status_code == 400
 
-    @pytest.mark.parametrize("after", ["-1", "x", "1.5", "9" * 40])
+    @pytest.mark.parametrize("after", ["-1", "x", "1.5", "9" * 40, "²"])
     def test_bad_ledger_after(self, client, after):
         response = client.get("/api/v1/ledger", query_string={"after": after})
         assert response.status_code == 400
         assert "after" in response.json["error"]["message"]
+
+    def test_huge_numbers_are_not_server_errors(self, client, db):
+        publish_events(db, 1)
+        assert client.get("/api/v1/ledger?after=" + "9" * 18).json["data"] == []
+        assert client.get("/transparency/ledger/" + "9" * 30).status_code == 404
+        assert client.get("/transparency/ledger/2147483648").status_code == 404
 
     def test_unknown_api_path_is_json_404(self, client):
         response = client.get("/api/v1/nothing-here")

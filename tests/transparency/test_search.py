@@ -216,6 +216,7 @@ class TestFiltersRankingPages:
         html = client.get(f"/search?q=ประชาชน&kind={KIND}").get_data(as_text=True)
         assert "/orgs/" in html and 'href="/o"' not in html
         assert "Test organisations" in html
+        assert '<option value="closed"' in html and '<option value="department"' in html
 
     def test_more_occurrences_rank_higher(self, db):
         search.index_document(
