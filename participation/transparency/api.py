@@ -111,14 +111,23 @@ def parse_limit(name: str = "limit", default: int = DEFAULT_LIMIT, maximum: int 
     return int(raw)
 
 
-def parse_int(name: str, default: int | None = None, minimum: int = 0) -> int | None:
-    """A non-negative whole number from the query string; ApiError(400) otherwise."""
+#: The largest value of an INTEGER column (ids, sequence numbers) on PostgreSQL.
+MAX_INT = 2**31 - 1
+
+
+def parse_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
+    """A whole number from ``minimum`` to ``maximum`` from the query string; ApiError(400) otherwise."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not _DIGITS.fullmatch(raw) or int(raw) < minimum:
+    if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
         raise ApiError(
-            _("%(name)s must be a whole number of at least %(minimum)s.", name=name, minimum=minimum)
+            _(
+                "%(name)s must be a whole number from %(minimum)s to %(maximum)s.",
+                name=name,
+                minimum=minimum,
+                maximum=maximum,
+            )
         )
     return int(raw)
 

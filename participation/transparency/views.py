@@ -95,7 +95,7 @@ def search():
 @bp.get("/transparency/ledger/<int:seq>")
 def ledger_entry(seq: int):
     """One ledger entry: its permalink, with everything that its hash covers."""
-    if seq > 2**31 - 1:
+    if seq > api.MAX_INT:
         abort(404)
     entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.seq == seq))
     if entry is None:
