@@ -272,3 +272,32 @@ def test_empty_query_shows_the_form_only(client):
     response = client.get("/search")
     assert response.status_code == 200
     assert 'role="search"' in response.get_data(as_text=True)
+
+
+@pytest.mark.postgres_only
+def test_concurrent_indexing_of_one_thing_keeps_one_row(app, db):
+    """Listeners of two simultaneous events re-index the same subject: an upsert, never a duplicate."""
+    import threading
+
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                search.index_document(
+                    KIND, 42, title=f"ประชาชน ฉบับ {n}", body="", url="/42", status=None, visible=True
+                )
+                db_module.session.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert db.scalar(select(func.count()).select_from(SearchDocument)) == 1
+    assert len(_found(db, "ประชาชน")) == 1
