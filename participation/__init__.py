@@ -25,6 +25,8 @@ BLUEPRINTS = (
     "participation.comments.views:bp",
     "participation.moderation.views:bp",
     "participation.notifications.views:bp",
+    "participation.transparency.api:bp",
+    "participation.transparency.views:bp",
 )
 
 

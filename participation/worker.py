@@ -25,6 +25,7 @@ JOBS: tuple[str, ...] = (
     "participation.notifications.digest:send_digests",
     "participation.notifications.delivery:send_outbox",
     "participation.notifications.delivery:purge_history",
+    "participation.transparency.jobs:verify_ledger",
 )
 
 _announced = False

@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 
 from participation.cli import alembic_config
 from participation.db import Base, import_models
+from participation.transparency.fulltext import include_object
 
 
 def test_migrations_match_models(app):
@@ -15,7 +16,9 @@ def test_migrations_match_models(app):
     with app.app_context():
         engine = app.extensions["participation.db"].engine
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_object}
+            )
             diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"migrations and models differ: {diff}"
 
