@@ -77,6 +77,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
         "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", get("LOGIN_LOCK_MINUTES"), 15),
         "FORM_MIN_SECONDS": _int("FORM_MIN_SECONDS", get("FORM_MIN_SECONDS"), 2),
         "EMAIL_TOKEN_MAX_AGE": _int("EMAIL_TOKEN_MAX_AGE", get("EMAIL_TOKEN_MAX_AGE"), 3 * 86400),
+        "HEARING_MIN_DAYS": _int("HEARING_MIN_DAYS", get("HEARING_MIN_DAYS"), 15),
+        "HEARING_ATTACHMENT_MAX_BYTES": _int("HEARING_ATTACHMENT_MAX_BYTES", get("HEARING_ATTACHMENT_MAX_BYTES"), 10 * 1024 * 1024),
     }
 
 
