@@ -10,6 +10,7 @@ executable renamed ``.pdf`` is refused.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -46,9 +47,12 @@ def sniff(data: bytes) -> str | None:
                 if archive.read("mimetype").strip() == ODT.encode():
                     return ODT
                 return None
-            if "[Content_Types].xml" in names and "word/document.xml" in names:
-                if _DOCX_MAIN in archive.read("[Content_Types].xml"):
-                    return DOCX
+            if (
+                "[Content_Types].xml" in names
+                and "word/document.xml" in names
+                and _DOCX_MAIN in archive.read("[Content_Types].xml")
+            ):
+                return DOCX
     except (zipfile.BadZipFile, KeyError, RuntimeError, OSError, EOFError):
         return None
     return None
@@ -96,7 +100,5 @@ def path_of(stored_name: str) -> Path:
 
 
 def remove(stored_name: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         path_of(stored_name).unlink()
-    except FileNotFoundError:
-        pass

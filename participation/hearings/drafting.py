@@ -88,7 +88,9 @@ def split_sections(text: str) -> list[ParsedSection]:
             body = []
         elif section:
             finish()
-            current = ParsedSection(kind="section", prefix=section.group(1), number=_normalise_number(section.group(2)))
+            current = ParsedSection(
+                kind="section", prefix=section.group(1), number=_normalise_number(section.group(2))
+            )
             body = [section.group(3).strip()] if section.group(3).strip() else []
             awaiting_title = False
         elif awaiting_title and line:

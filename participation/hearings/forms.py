@@ -91,11 +91,15 @@ class HearingForm(FlaskForm):
     summary_en = TextAreaField(_l("Summary (English, optional)"), validators=[Optional(), Length(max=10_000)])
     kind = SelectField(_l("Kind of hearing"), choices=kind_choices, validators=[InputRequired()])
     law_type = SelectField(_l("Type of law"), choices=law_type_choices, validators=[InputRequired()])
-    co_host_ids = SelectMultipleField(_l("Co-hosting organisations (optional)"), coerce=int, validators=[Optional()])
+    co_host_ids = SelectMultipleField(
+        _l("Co-hosting organisations (optional)"), coerce=int, validators=[Optional()]
+    )
     contact = TextAreaField(
         _l("Public contact"),
         validators=[_required(), Length(max=500)],
-        description=_l("The responsible unit's address, telephone and email (not a person's private details)."),
+        description=_l(
+            "The responsible unit's address, telephone and email (not a person's private details)."
+        ),
     )
     opens_at = DateTimeLocalField(
         _l("Opens at (Bangkok time)"),
@@ -128,7 +132,9 @@ class TextForm(FlaskForm):
 
 
 class SectionForm(FlaskForm):
-    prefix = StringField(_l("Word before the number"), validators=[Optional(), Length(max=20)], default="มาตรา")
+    prefix = StringField(
+        _l("Word before the number"), validators=[Optional(), Length(max=20)], default="มาตรา"
+    )
     number = StringField(_l("Number"), validators=[Optional(), Length(max=20)])
     heading = StringField(_l("Heading (chapters only)"), validators=[Optional(), Length(max=300)])
     body = TextAreaField(_l("Text"), validators=[Optional()])
@@ -137,7 +143,11 @@ class SectionForm(FlaskForm):
 class AddSectionForm(SectionForm):
     kind = SelectField(
         _l("Kind"),
-        choices=[("section", _l("Section")), ("chapter", _l("Chapter heading")), ("preamble", _l("Preamble"))],
+        choices=[
+            ("section", _l("Section")),
+            ("chapter", _l("Chapter heading")),
+            ("preamble", _l("Preamble")),
+        ],
     )
 
 
@@ -169,19 +179,19 @@ class ExtendForm(FlaskForm):
         format=DATETIME_FORMAT,
         validators=[InputRequired(message=_l("Please give a date and time."))],
     )
-    reason = TextAreaField(
-        _l("Public reason for the extension"), validators=[_required(), Length(max=2000)]
-    )
+    reason = TextAreaField(_l("Public reason for the extension"), validators=[_required(), Length(max=2000)])
 
 
 class PublishVersionForm(FlaskForm):
-    note = TextAreaField(
-        _l("Public note: what changed and why"), validators=[_required(), Length(max=5000)]
-    )
+    note = TextAreaField(_l("Public note: what changed and why"), validators=[_required(), Length(max=5000)])
 
 
 class DispositionForm(FlaskForm):
-    outcome = RadioField(_l("Outcome"), choices=outcome_choices, validators=[InputRequired(message=_l("Please choose an outcome."))])
+    outcome = RadioField(
+        _l("Outcome"),
+        choices=outcome_choices,
+        validators=[InputRequired(message=_l("Please choose an outcome."))],
+    )
     explanation = TextAreaField(
         _l("Explanation to the commenter"), validators=[_required(), Length(max=5000)]
     )

@@ -187,9 +187,7 @@ class HearingSection(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("hearing_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("hearing_versions.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     #: Stable across versions, so the same section is compared between versions.
     key: Mapped[str] = mapped_column(String(32))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union
+from sqlalchemy import and_, case, exists, func, literal, select, union
 from sqlalchemy.orm import selectinload
 
 from participation import db
@@ -28,7 +28,7 @@ from participation.hearings.models import (
     HearingVersion,
     LawType,
 )
-from participation.i18n import format_datetime, localized
+from participation.i18n import localized
 
 #: Hearings per list page.
 PAGE_SIZE = 20
@@ -93,7 +93,12 @@ def public_hearings(
         query = query.where(Hearing.law_type == LawType(law_type))
     page = max(1, page)
     query = (
-        query.order_by(order, case((state == "open", Hearing.closes_at), else_=None), Hearing.closes_at.desc(), Hearing.id.desc())
+        query.order_by(
+            order,
+            case((state == "open", Hearing.closes_at), else_=None),
+            Hearing.closes_at.desc(),
+            Hearing.id.desc(),
+        )
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     )
@@ -138,23 +143,29 @@ def home_items():
                 ngettext("%(num)d day left", "%(num)d days left", days),
             ]
         )
-        items.append(HomeItem(localized(hearing, "title"), url_for("hearings.show", hearing_id=hearing.id), meta))
+        items.append(
+            HomeItem(localized(hearing, "title"), url_for("hearings.show", hearing_id=hearing.id), meta)
+        )
     return items
 
 
 def load_hearing(hearing_id: int) -> Hearing | None:
     """A hearing with its co-hosts, versions and sections, questions and attachments."""
-    return db.session.scalars(
-        select(Hearing)
-        .where(Hearing.id == hearing_id)
-        .options(
-            selectinload(Hearing.co_hosts),
-            selectinload(Hearing.versions).selectinload(HearingVersion.sections),
-            selectinload(Hearing.questions).selectinload(HearingQuestion.choices),
-            selectinload(Hearing.attachments),
-            selectinload(Hearing.extensions),
+    return (
+        db.session.scalars(
+            select(Hearing)
+            .where(Hearing.id == hearing_id)
+            .options(
+                selectinload(Hearing.co_hosts),
+                selectinload(Hearing.versions).selectinload(HearingVersion.sections),
+                selectinload(Hearing.questions).selectinload(HearingQuestion.choices),
+                selectinload(Hearing.attachments),
+                selectinload(Hearing.extensions),
+            )
         )
-    ).unique().one_or_none()
+        .unique()
+        .one_or_none()
+    )
 
 
 # -- the questionnaire -----------------------------------------------------------
@@ -247,7 +258,9 @@ def _undisposed():
 
 
 def undisposed_count(hearing: Hearing) -> int:
-    return db.session.scalar(select(func.count()).select_from(Comment).where(_answerable(hearing.id), _undisposed()))
+    return db.session.scalar(
+        select(func.count()).select_from(Comment).where(_answerable(hearing.id), _undisposed())
+    )
 
 
 def comment_ids_by_author(hearing: Hearing) -> dict[int, list[int]]:
@@ -308,7 +321,9 @@ def dispositions_for(comment_ids: list[int]) -> dict[int, HearingDisposition]:
     """The answers of the comments on one stream page (one query)."""
     if not comment_ids:
         return {}
-    rows = db.session.scalars(select(HearingDisposition).where(HearingDisposition.comment_id.in_(comment_ids)))
+    rows = db.session.scalars(
+        select(HearingDisposition).where(HearingDisposition.comment_id.in_(comment_ids))
+    )
     return {d.comment_id: d for d in rows}
 
 
@@ -337,7 +352,9 @@ def report_statistics(hearing: Hearing) -> ReportStatistics:
     participants = db.session.scalar(select(func.count()).select_from(people)) or 0
     respondents = (
         db.session.scalar(
-            select(func.count(func.distinct(HearingAnswer.user_id))).where(HearingAnswer.hearing_id == hearing.id)
+            select(func.count(func.distinct(HearingAnswer.user_id))).where(
+                HearingAnswer.hearing_id == hearing.id
+            )
         )
         or 0
     )
@@ -364,14 +381,3 @@ def report_statistics(hearing: Hearing) -> ReportStatistics:
     outcomes = [(o.value, outcome_rows.get(o, 0)) for o in DispositionOutcome]
     comments = sum(n for _k, n in per_section)
     return ReportStatistics(participants, comments, respondents, per_section, positions, groups, outcomes)
-
-
-def extension_summary(hearing: Hearing) -> str:
-    if not hearing.extensions:
-        return ""
-    last = hearing.extensions[-1]
-    return format_datetime(last.new_closes_at)
-
-
-def opens_or_closes_filter(now: datetime):
-    return or_(Hearing.opens_at <= now, Hearing.closes_at <= now)

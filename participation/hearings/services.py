@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from participation import db
@@ -77,7 +77,9 @@ def check_period(opens_at: datetime, closes_at: datetime) -> None:
         raise HearingError("too_short", days=min_days())
 
 
-def _text(value: str | None, limit: int, *, required: bool = False, field: str = "text", multiline=True) -> str:
+def _text(
+    value: str | None, limit: int, *, required: bool = False, field: str = "text", multiline=True
+) -> str:
     try:
         cleaned = clean_text(value or "", max_length=limit, multiline=multiline)
     except TextTooLong as exc:
@@ -175,7 +177,13 @@ def _publish(kind: str, hearing: Hearing, payload: dict | None = None, **kwargs)
         "organisation": hearing.organisation.slug if hearing.organisation else None,
     }
     return publish(
-        Event(kind=kind, subject_type="hearing", subject_id=hearing.id, payload={**base, **(payload or {})}, **kwargs)
+        Event(
+            kind=kind,
+            subject_type="hearing",
+            subject_id=hearing.id,
+            payload={**base, **(payload or {})},
+            **kwargs,
+        )
     )
 
 
@@ -236,7 +244,11 @@ def extend(hearing: Hearing, new_closes_at: datetime, reason: str, actor, now: d
     _publish(
         "hearing.extended",
         hearing,
-        {"closes_at": new_closes_at.isoformat(), "previous_closes_at": previous.isoformat(), "reason": reason},
+        {
+            "closes_at": new_closes_at.isoformat(),
+            "previous_closes_at": previous.isoformat(),
+            "reason": reason,
+        },
         actor_id=actor.id if actor else None,
     )
     return extension
@@ -347,7 +359,9 @@ def replace_sections(version: HearingVersion, text: str) -> list[HearingSection]
         if p.kind == "section" and not p.body:
             raise HearingError("empty_section", label=f"{p.prefix} {p.number}")
         if len(p.body) > MAX_SECTION_CHARS:
-            raise HearingError("section_too_long", label=f"{p.prefix} {p.number}".strip(), limit=MAX_SECTION_CHARS)
+            raise HearingError(
+                "section_too_long", label=f"{p.prefix} {p.number}".strip(), limit=MAX_SECTION_CHARS
+            )
     previous = _previous_published(version)
     keys = {**_keys_from(previous), **_keys_from(version)}
     version.sections.clear()
@@ -394,7 +408,9 @@ def _section_fields(kind, prefix, number, heading, body) -> dict:
     }
 
 
-def add_section(version: HearingVersion, *, kind, prefix="มาตรา", number="", heading="", body="") -> HearingSection:
+def add_section(
+    version: HearingVersion, *, kind, prefix="มาตรา", number="", heading="", body=""
+) -> HearingSection:
     """Append a section (or heading) at the end of an editable version."""
     _require_editable(version)
     fields = _section_fields(kind, prefix, number, heading, body)
@@ -440,7 +456,13 @@ def new_version(hearing: Hearing, actor, now: datetime) -> HearingVersion:
     version = HearingVersion(number=latest.number + 1)
     version.sections = [
         HearingSection(
-            position=s.position, key=s.key, kind=s.kind, prefix=s.prefix, number=s.number, heading=s.heading, body=s.body
+            position=s.position,
+            key=s.key,
+            kind=s.kind,
+            prefix=s.prefix,
+            number=s.number,
+            heading=s.heading,
+            body=s.body,
         )
         for s in latest.sections
     ]
@@ -492,7 +514,8 @@ def add_attachment(hearing: Hearing, filename: str, data: bytes, actor, now: dat
         content_type = files.check(data)
     except files.AttachmentRefused as exc:
         raise HearingError(
-            f"attachment_{exc.code}", limit=current_app.config["HEARING_ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+            f"attachment_{exc.code}",
+            limit=current_app.config["HEARING_ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
         ) from None
     stored_name = files.store(data)
     attachment = HearingAttachment(
@@ -548,7 +571,9 @@ def delete_question(question: HearingQuestion) -> None:
     db.session.flush()
 
 
-def answer_questionnaire(hearing: Hearing, user, answers: dict[int, tuple[list[int], str]], now: datetime) -> int:
+def answer_questionnaire(
+    hearing: Hearing, user, answers: dict[int, tuple[list[int], str]], now: datetime
+) -> int:
     """Record or change ``user``'s answers while the hearing is open; returns how many.
 
     ``answers`` maps a question id to (chosen choice ids, reason). One answer
@@ -581,7 +606,8 @@ def answer_questionnaire(hearing: Hearing, user, answers: dict[int, tuple[list[i
         a.question_id: a
         for a in db.session.scalars(
             select(HearingAnswer).where(
-                HearingAnswer.user_id == user.id, HearingAnswer.question_id.in_([q.id for q, _c, _r in cleaned])
+                HearingAnswer.user_id == user.id,
+                HearingAnswer.question_id.in_([q.id for q, _c, _r in cleaned]),
             )
         )
     }
@@ -647,7 +673,9 @@ def dispose(
     }
     result = []
     for comment_id in ids:
-        disposition = existing.get(comment_id) or HearingDisposition(hearing_id=hearing.id, comment_id=comment_id)
+        disposition = existing.get(comment_id) or HearingDisposition(
+            hearing_id=hearing.id, comment_id=comment_id
+        )
         disposition.outcome = outcome
         disposition.explanation = explanation
         disposition.changed_section_id = changed_section_id

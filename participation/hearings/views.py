@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from participation import db, subjects, text
+from participation import db, subjects
+from participation import text as user_text
 from participation.accounts.models import Organisation
 from participation.comments.registry import CommentPolicy, register_policy
 from participation.extensions import limiter
@@ -42,9 +43,7 @@ def _load_public(hearing_id: int) -> Hearing | None:
 def _parts(hearing: Hearing) -> list[tuple[int, str]]:
     """The sections one may comment on: those of the latest published version."""
     return [
-        (s.id, s.label)
-        for s in services.current_version(hearing).sections
-        if s.kind == SectionKind.section
+        (s.id, s.label) for s in services.current_version(hearing).sections if s.kind == SectionKind.section
     ]
 
 
@@ -77,10 +76,10 @@ def _predicates():
         "law_type_label": law_type_label,
         "hearing_kind_label": kind_label,
         "outcome_label": outcome_label,
-        "position_label": position_label,
-        "group_label": group_label,
-        "plain_text": text.plain,
-        "markdown_text": text.render_markdown,
+        "hearing_position_label": position_label,
+        "hearing_group_label": group_label,
+        "plain_text": user_text.plain,
+        "markdown_text": user_text.render_markdown,
     }
 
 
@@ -151,7 +150,9 @@ def error_message(exc: services.HearingError) -> str:
         "empty_section": _("%(label)s has no text. Every section needs its text.", label=p.get("label", "")),
         "empty_heading": _("A chapter heading needs a number or a title."),
         "section_too_long": _(
-            "%(label)s is too long (at most %(limit)s characters).", label=p.get("label", ""), limit=p.get("limit")
+            "%(label)s is too long (at most %(limit)s characters).",
+            label=p.get("label", ""),
+            limit=p.get("limit"),
         ),
         "frozen": _("This text is published and can no longer change. Publish a new version instead."),
         "not_started": _("A new version can be published only once the hearing has opened."),
@@ -167,7 +168,9 @@ def error_message(exc: services.HearingError) -> str:
         "no_answer": _("Please answer at least one question."),
         "sign_in": _("Please sign in to take part."),
         "identity": _("This hearing needs a stronger proof of identity. See your account page."),
-        "not_closed": _("This can be done only after the hearing has closed and before the report is published."),
+        "not_closed": _(
+            "This can be done only after the hearing has closed and before the report is published."
+        ),
         "no_comments": _("Please choose at least one comment."),
         "bad_comment": _("One of the comments does not belong to this hearing or cannot be answered."),
         "bad_section": _("Please choose a section of a revised version of this hearing."),
@@ -233,7 +236,11 @@ def index():
         abort(404)
     page = request.args.get("page", 1, type=int) or 1
     listing = queries.public_hearings(
-        now, status=status, organisation_id=organisation.id if organisation else None, law_type=law_type, page=page
+        now,
+        status=status,
+        organisation_id=organisation.id if organisation else None,
+        law_type=law_type,
+        page=page,
     )
     return render_template(
         "hearings/index.html",
@@ -272,32 +279,59 @@ def show(hearing_id: int):
     hearing = _hearing(hearing_id)
     now = db.utcnow()
     context = _page_context(hearing, now)
-    page = comment_queries.stream(
-        "hearing",
-        hearing.id,
-        part_id=request.args.get("part") or "all",
-        position=request.args.get("position") or None,
-        stakeholder_group=request.args.get("group") or None,
-        order=request.args.get("order", "newest"),
-        cursor=request.args.get("cursor") or None,
-        viewer_id=current_user.id if current_user.is_authenticated else None,
-    ) if hearing.status != HearingStatus.draft else None
+    page = (
+        comment_queries.stream(
+            "hearing",
+            hearing.id,
+            part_id=_part_arg(),
+            position=request.args.get("position") or None,
+            stakeholder_group=request.args.get("group") or None,
+            order=request.args.get("order", "newest"),
+            cursor=request.args.get("cursor") or None,
+            viewer_id=current_user.id if current_user.is_authenticated else None,
+        )
+        if hearing.status != HearingStatus.draft
+        else None
+    )
     return render_template(
         "hearings/show.html",
         **context,
+        new_comment_form=_comment_form(hearing),
+        more_url=_more_url(page),
         results=queries.questionnaire_results(hearing),
         stream=page,
         section=None,
-        dispositions=_stream_dispositions(hearing, page),
         extend_form=forms.ExtendForm(),
     )
 
 
-def _stream_dispositions(hearing: Hearing, page) -> dict:
-    if page is None or hearing.status != HearingStatus.report_published:
-        return {}
-    ids = [t.comment.id for t in page.threads] + [s.comment.id for t in page.threads for s in t.similar]
-    return queries.dispositions_for(ids)
+def _part_arg():
+    """The ``part`` filter: ``all`` (default), ``none``/``whole`` (the whole text) or a section id."""
+    raw = request.args.get("part") or "all"
+    if raw == "all":
+        return "all"
+    if raw in ("none", "whole"):
+        return None
+    if raw.isdigit():
+        return int(raw)
+    abort(400)
+
+
+def _more_url(page) -> str | None:
+    """The next page of a comment stream, keeping the reader's filters."""
+    if page is None or not page.next_cursor:
+        return None
+    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    return url_for(request.endpoint, **request.view_args, **args, cursor=page.next_cursor) + "#comments"
+
+
+def _comment_form(hearing: Hearing, section: HearingSection | None = None):
+    from participation.comments.views import comment_form_for
+
+    form = comment_form_for("hearing", hearing)
+    if section is not None and getattr(form, "part_id", None) is not None:
+        form.part_id.data = section.id
+    return form
 
 
 @bp.get("/<int:hearing_id>/sections/<int:section_id>")
@@ -326,7 +360,8 @@ def section(hearing_id: int, section_id: int):
         **_page_context(hearing, now),
         section=found,
         stream=page,
-        dispositions=_stream_dispositions(hearing, page),
+        new_comment_form=_comment_form(hearing, found),
+        more_url=_more_url(page),
     )
 
 
@@ -334,9 +369,13 @@ def section(hearing_id: int, section_id: int):
 def version(hearing_id: int, number: int):
     hearing = _hearing(hearing_id)
     found = next((v for v in hearing.versions if v.number == number), None)
-    if found is None or (not found.is_published and not permissions.can_manage_hearing(current_user, hearing)):
+    if found is None or (
+        not found.is_published and not permissions.can_manage_hearing(current_user, hearing)
+    ):
         abort(404)
-    return render_template("hearings/version.html", hearing=hearing, shown=found, versions=services.published_versions(hearing))
+    return render_template(
+        "hearings/version.html", hearing=hearing, shown=found, versions=services.published_versions(hearing)
+    )
 
 
 @bp.get("/<int:hearing_id>/compare")
@@ -417,7 +456,10 @@ def questionnaire(hearing_id: int):
                 error = error_message(exc)
             else:
                 db.session.commit()
-                flash(_("Thank you. Your answers are saved; you can change them until the hearing closes."), "success")
+                flash(
+                    _("Thank you. Your answers are saved; you can change them until the hearing closes."),
+                    "success",
+                )
                 return redirect(url_for("hearings.questionnaire", hearing_id=hearing.id))
         current = submitted
     status = 422 if (error or form.errors) else 200
@@ -498,7 +540,9 @@ def _attach_error(form, exc: services.HearingError) -> None:
     name = _field_for(exc.code, exc.params)
     field = getattr(form, name, None) if name else None
     if field is not None:
-        field.errors = [*field.errors, error_message(exc)] if isinstance(field.errors, list) else [error_message(exc)]
+        field.errors = (
+            [*field.errors, error_message(exc)] if isinstance(field.errors, list) else [error_message(exc)]
+        )
     else:
         form.form_errors.append(error_message(exc))
 
@@ -515,7 +559,9 @@ def new():
             abort(403)
         upload = _uploaded(form.attachment)
         try:
-            hearing = services.create_hearing(organisation=organisation, actor=current_user, **_hearing_values(form))
+            hearing = services.create_hearing(
+                organisation=organisation, actor=current_user, **_hearing_values(form)
+            )
             stored = services.add_attachment(hearing, *upload, current_user, db.utcnow()) if upload else None
         except services.HearingError as exc:
             db.session.rollback()
@@ -551,7 +597,9 @@ def edit(hearing_id: int):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("hearings.show", hearing_id=hearing.id))
-    return render_template("hearings/form.html", form=form, hearing=hearing), 422 if form.is_submitted() else 200
+    return render_template(
+        "hearings/form.html", form=form, hearing=hearing
+    ), 422 if form.is_submitted() else 200
 
 
 @bp.route("/<int:hearing_id>/text", methods=["GET", "POST"])
@@ -606,7 +654,11 @@ def edit_section(hearing_id: int, section_id: int):
     if form.validate_on_submit():
         try:
             services.update_section(
-                found, prefix=form.prefix.data, number=form.number.data, heading=form.heading.data, body=form.body.data
+                found,
+                prefix=form.prefix.data,
+                number=form.number.data,
+                heading=form.heading.data,
+                body=form.body.data,
             )
         except services.HearingError as exc:
             db.session.rollback()
@@ -856,12 +908,16 @@ def extend(hearing_id: int):
             )
         except services.HearingError as exc:
             db.session.rollback()
-            (form.reason if exc.code in ("required", "too_long") else form.closes_at).errors = [error_message(exc)]
+            (form.reason if exc.code in ("required", "too_long") else form.closes_at).errors = [
+                error_message(exc)
+            ]
         else:
             db.session.commit()
             flash(_("The hearing is extended. The new closing time and the reason are public."), "success")
             return redirect(url_for("hearings.show", hearing_id=hearing.id))
-    return render_template("hearings/extend.html", hearing=hearing, form=form), 422 if form.is_submitted() else 200
+    return render_template(
+        "hearings/extend.html", hearing=hearing, form=form
+    ), 422 if form.is_submitted() else 200
 
 
 # -- staff: answering comments and the report -------------------------------------------------
@@ -899,7 +955,9 @@ def dispositions(hearing_id: int):
                     ids,
                     outcome=form.outcome.data,
                     explanation=form.explanation.data,
-                    changed_section_id=int(form.changed_section_id.data) if form.changed_section_id.data else None,
+                    changed_section_id=int(form.changed_section_id.data)
+                    if form.changed_section_id.data
+                    else None,
                     actor=current_user,
                     now=now,
                 )
@@ -908,11 +966,15 @@ def dispositions(hearing_id: int):
                 form.form_errors.append(error_message(exc))
             else:
                 db.session.commit()
-                flash(ngettext("%(num)d comment answered.", "%(num)d comments answered.", len(ids)), "success")
+                flash(
+                    ngettext("%(num)d comment answered.", "%(num)d comments answered.", len(ids)), "success"
+                )
                 return redirect(url_for("hearings.dispositions", hearing_id=hearing.id, **request.args))
         status = 422
     show_all = request.args.get("show") == "all"
-    page = queries.report_entries(hearing, after=request.args.get("after", type=int), only_undisposed=not show_all)
+    page = queries.report_entries(
+        hearing, after=request.args.get("after", type=int), only_undisposed=not show_all
+    )
     groups = [g for g in form_letter_groups("hearing", hearing.id) if len(g.comment_ids) > 1]
     return (
         render_template(
