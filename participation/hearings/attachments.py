@@ -68,7 +68,7 @@ def clean_filename(name: str, content_type: str) -> str:
     """A display name without directories or control characters, with the true extension."""
     name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
     name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", name).strip(" .") or "document"
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = (name.rsplit(".", 1)[0] if "." in name else name).rstrip(" .") or "document"
     return f"{stem[:180]}.{EXTENSIONS[content_type]}"
 
 
