@@ -254,7 +254,7 @@ def answerable_comment_ids(hearing: Hearing, ids: list[int]) -> list[int]:
 
 
 def _undisposed():
-    return ~exists().where(HearingDisposition.comment_id == Comment.id)
+    return ~exists().where(HearingDisposition.comment_id == Comment.id).correlate(Comment)
 
 
 def undisposed_count(hearing: Hearing) -> int:
@@ -301,7 +301,7 @@ def report_entries(
     elif part != "all":
         conditions.append(Comment.part_id == int(part))
     if only_undisposed:
-        conditions.append(_undisposed())
+        conditions.append(HearingDisposition.id.is_(None))
     rows = db.session.execute(
         select(Comment, HearingDisposition)
         .outerjoin(HearingDisposition, HearingDisposition.comment_id == Comment.id)
