@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "participation.web.views:bp",
     "participation.accounts.views:bp",
     "participation.accounts.admin:bp",
+    "participation.comments.views:bp",
+    "participation.moderation.views:bp",
     "participation.hearings.views:bp",
 )
 
