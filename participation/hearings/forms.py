@@ -195,7 +195,10 @@ class DispositionForm(FlaskForm):
     explanation = TextAreaField(
         _l("Explanation to the commenter"), validators=[_required(), Length(max=5000)]
     )
-    changed_section_id = SelectField(_l("Section of the new version that changed (optional)"), coerce=str)
+    #: Checked by the service (a section of a revised version of this hearing).
+    changed_section_id = SelectField(
+        _l("Section of the new version that changed (optional)"), coerce=str, validate_choice=False
+    )
 
 
 class ReportForm(FlaskForm):

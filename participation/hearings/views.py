@@ -955,9 +955,7 @@ def dispositions(hearing_id: int):
                     ids,
                     outcome=form.outcome.data,
                     explanation=form.explanation.data,
-                    changed_section_id=int(form.changed_section_id.data)
-                    if form.changed_section_id.data
-                    else None,
+                    changed_section_id=_optional_int(form.changed_section_id.data),
                     actor=current_user,
                     now=now,
                 )
@@ -990,6 +988,15 @@ def dispositions(hearing_id: int):
         ),
         status,
     )
+
+
+def _optional_int(value) -> int | None:
+    if not value or value == "None":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        abort(400)
 
 
 def _section_labels(hearing: Hearing) -> dict[int, HearingSection]:

@@ -75,7 +75,16 @@ class HearingMaker:
         self.session = session
         self.clock = clock
 
-    def draft(self, organisation, actor, *, days: int = 20, opens_in: timedelta = timedelta(hours=1), text=DRAFT_ACT, **kw):
+    def draft(
+        self,
+        organisation,
+        actor,
+        *,
+        days: int = 20,
+        opens_in: timedelta = timedelta(hours=1),
+        text=DRAFT_ACT,
+        **kw,
+    ):
         now = self.clock.now
         hearing = services.create_hearing(
             organisation=organisation,

@@ -17,7 +17,9 @@ def test_cells_that_spreadsheets_would_run_are_quoted():
 
 
 def test_document_is_rfc4180_with_bom_and_reads_back():
-    data = to_csv(["ความคิดเห็น", "n"], [['มีเครื่องหมาย "คำพูด", จุลภาค\nและบรรทัดใหม่', 2], ["=cmd|' /C calc'!A0", 3]])
+    data = to_csv(
+        ["ความคิดเห็น", "n"], [['มีเครื่องหมาย "คำพูด", จุลภาค\nและบรรทัดใหม่', 2], ["=cmd|' /C calc'!A0", 3]]
+    )
     assert data.startswith("\ufeff")
     assert "\r\n" in data
     rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))

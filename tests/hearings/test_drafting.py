@@ -27,7 +27,10 @@ def test_splits_preamble_chapters_and_sections():
     assert parts[1].heading == "บททั่วไป"
     assert parts[4].heading == "ทางจักรยาน"
     # A section keeps its numbered paragraphs and line breaks.
-    assert parts[5].body == "ให้องค์กรปกครองส่วนท้องถิ่นจัดให้มีทางจักรยานที่ปลอดภัย\n(๑) แยกจากช่องทางเดินรถ\n(๒) มีป้ายและสัญญาณที่ชัดเจน"
+    assert (
+        parts[5].body
+        == "ให้องค์กรปกครองส่วนท้องถิ่นจัดให้มีทางจักรยานที่ปลอดภัย\n(๑) แยกจากช่องทางเดินรถ\n(๒) มีป้ายและสัญญาณที่ชัดเจน"
+    )
     assert parts[7].body.startswith("ผู้ใดจอดยานพาหนะ")
 
 
@@ -92,13 +95,27 @@ def test_diff_of_equal_text_has_no_marks():
 
 
 def _section(id, key, number, body, kind="section"):
-    return SimpleNamespace(id=id, key=key, kind=kind, prefix="มาตรา", number=number, heading="", body=body, label=f"มาตรา {number}")
+    return SimpleNamespace(
+        id=id,
+        key=key,
+        kind=kind,
+        prefix="มาตรา",
+        number=number,
+        heading="",
+        body=body,
+        label=f"มาตรา {number}",
+    )
 
 
 def test_compare_versions_matches_sections_by_key():
     old = [_section(1, "a", "๑", "เดิม"), _section(2, "b", "๒", "ถูกยกเลิก"), _section(3, "c", "๓", "คงเดิม")]
     new = [_section(4, "a", "๑", "ใหม่"), _section(5, "c", "๓", "คงเดิม"), _section(6, "d", "๔", "เพิ่มใหม่")]
     result = compare_versions(old, new)
-    assert [(d.key, d.change) for d in result] == [("a", "changed"), ("b", "removed"), ("c", "unchanged"), ("d", "added")]
+    assert [(d.key, d.change) for d in result] == [
+        ("a", "changed"),
+        ("b", "removed"),
+        ("c", "unchanged"),
+        ("d", "added"),
+    ]
     assert "<del>ถูกยกเลิก</del>" in str(result[1].html)
     assert "<ins>เพิ่มใหม่</ins>" in str(result[3].html)

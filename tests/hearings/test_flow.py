@@ -34,7 +34,10 @@ def test_hearing_life_cycle_through_http(client, login, factory, agency, staff, 
     assert response.status_code == 422
     assert "has no text" in response.get_data(as_text=True)
     assert client.post(f"/hearings/{hearing.id}/text", data={"text": DRAFT_ACT}).status_code == 302
-    response = client.post(f"/hearings/{hearing.id}/questions", data={"prompt": "เห็นด้วยหรือไม่", "kind": "yes_no", "allow_reason": "y"})
+    response = client.post(
+        f"/hearings/{hearing.id}/questions",
+        data={"prompt": "เห็นด้วยหรือไม่", "kind": "yes_no", "allow_reason": "y"},
+    )
     assert response.status_code == 302
     assert client.post(f"/hearings/{hearing.id}/schedule").status_code == 302
     db.expire_all()
@@ -75,7 +78,9 @@ def test_hearing_life_cycle_through_http(client, login, factory, agency, staff, 
     assert "<script>alert(1)" not in section_page
     assert "1 comment on มาตรา ๓" in client.get(f"/hearings/{hearing.id}").get_data(as_text=True)
     question = hearing.questions[0]
-    response = client.post(f"/hearings/{hearing.id}/questionnaire", data={f"q{question.id}": question.choices[0].id})
+    response = client.post(
+        f"/hearings/{hearing.id}/questionnaire", data={f"q{question.id}": question.choices[0].id}
+    )
     assert response.status_code == 302
 
     # The clock closes it; comments are refused from then on.
@@ -90,10 +95,16 @@ def test_hearing_life_cycle_through_http(client, login, factory, agency, staff, 
     login(staff)
     response = client.post(
         f"/hearings/{hearing.id}/dispositions",
-        data={"comment_ids": comment.id, "outcome": "accepted", "explanation": "จะกำหนดความกว้างขั้นต่ำ ๑.๕ เมตร"},
+        data={
+            "comment_ids": comment.id,
+            "outcome": "accepted",
+            "explanation": "จะกำหนดความกว้างขั้นต่ำ ๑.๕ เมตร",
+        },
     )
     assert response.status_code == 302
-    response = client.post(f"/hearings/{hearing.id}/report", data={"summary": "มีผู้ร่วมแสดงความคิดเห็น ๑ คน", "action": "publish"})
+    response = client.post(
+        f"/hearings/{hearing.id}/report", data={"summary": "มีผู้ร่วมแสดงความคิดเห็น ๑ คน", "action": "publish"}
+    )
     assert response.status_code == 302
     db.expire_all()
     assert hearing.status == HearingStatus.report_published

@@ -186,7 +186,9 @@ def test_extension_only_later_and_public(hearings, agency, staff, db, clock):
 
 def test_extension_is_shown_on_the_page(client, hearings, agency, staff, db, clock):
     hearing = hearings.open(agency, staff)
-    services.extend(hearing, hearing.closes_at + timedelta(days=10), "เหตุผลการขยายเวลาที่เปิดเผย", staff, clock.now)
+    services.extend(
+        hearing, hearing.closes_at + timedelta(days=10), "เหตุผลการขยายเวลาที่เปิดเผย", staff, clock.now
+    )
     db.commit()
     html = client.get(f"/hearings/{hearing.id}").get_data(as_text=True)
     assert "เหตุผลการขยายเวลาที่เปิดเผย" in html
@@ -220,7 +222,13 @@ def test_compare_page_shows_insertions_and_deletions(client, hearings, agency, s
     hearing = hearings.open(agency, staff)
     version = services.new_version(hearing, staff, clock.now)
     section = [s for s in version.sections if s.number == "4"][0]
-    services.update_section(section, prefix="มาตรา", number="4", heading="", body="ผู้ใดจอดยานพาหนะบนทางจักรยานต้องระวางโทษปรับไม่เกินสองพันบาท <b>")
+    services.update_section(
+        section,
+        prefix="มาตรา",
+        number="4",
+        heading="",
+        body="ผู้ใดจอดยานพาหนะบนทางจักรยานต้องระวางโทษปรับไม่เกินสองพันบาท <b>",
+    )
     services.publish_version(version, "เพิ่มโทษ", staff, clock.now)
     db.commit()
     html = client.get(f"/hearings/{hearing.id}/compare").get_data(as_text=True)

@@ -60,14 +60,22 @@ def test_staff_actions_refused_to_others_once_public(client, login, hearings, ag
     url = f"/hearings/{hearing.id}"
     as_(client, login, None)
     assert client.get(url).status_code == 200
-    assert client.post(url + "/extend", data={"closes_at": "2027-06-01T10:00", "reason": "x"}).status_code == 302
+    assert (
+        client.post(url + "/extend", data={"closes_at": "2027-06-01T10:00", "reason": "x"}).status_code == 302
+    )
     for who in ("citizen", "other_staff", "moderator", "site_admin"):
         as_(client, login, people[who])
         assert client.get(url).status_code == 200
-        assert client.post(url + "/extend", data={"closes_at": "2027-06-01T10:00", "reason": "x"}).status_code == 403
+        assert (
+            client.post(url + "/extend", data={"closes_at": "2027-06-01T10:00", "reason": "x"}).status_code
+            == 403
+        )
         assert client.post(url + "/versions").status_code == 403
         assert client.get(url + "/dispositions").status_code == 403
-        assert client.post(url + "/report", data={"summary": "x", "action": "publish"}).status_code in (403, 404)
+        assert client.post(url + "/report", data={"summary": "x", "action": "publish"}).status_code in (
+            403,
+            404,
+        )
     db.refresh(hearing)
     assert not hearing.extensions
     as_(client, login, people["own_editor"])
@@ -106,7 +114,9 @@ def test_create_is_for_staff_of_the_chosen_organisation(client, login, agency, p
     assert db.scalar(select(func.count()).select_from(Hearing)) == 1
 
 
-def test_commenting_needs_an_open_hearing_and_identity(client, login, hearings, agency, staff, factory, db, clock):
+def test_commenting_needs_an_open_hearing_and_identity(
+    client, login, hearings, agency, staff, factory, db, clock
+):
     hearing = hearings.open(agency, staff, required_level=2)
     from participation.hearings.permissions import can_participate, participation_refusal
 
@@ -131,5 +141,7 @@ def test_status_enum_is_guarded(hearings, agency, staff, clock):
     with pytest.raises(services.HearingError):
         services.publish_report(hearing, "สรุป", staff, clock.now)
     with pytest.raises(services.HearingError):
-        services.extend(hearing, hearing.closes_at + __import__("datetime").timedelta(days=1), "x", staff, clock.now)
+        services.extend(
+            hearing, hearing.closes_at + __import__("datetime").timedelta(days=1), "x", staff, clock.now
+        )
     assert hearing.status == HearingStatus.draft

@@ -39,11 +39,16 @@ def test_answer_once_then_change_while_open(client, login, factory, hearing, db,
     login(citizen)
     yes_no, multi = hearing.questions
     url = f"/hearings/{hearing.id}/questionnaire"
-    response = client.post(url, data={f"q{yes_no.id}": yes_no.choices[0].id, f"reason{yes_no.id}": "ปลอดภัยขึ้น"})
+    response = client.post(
+        url, data={f"q{yes_no.id}": yes_no.choices[0].id, f"reason{yes_no.id}": "ปลอดภัยขึ้น"}
+    )
     assert response.status_code == 302
     response = client.post(
         url,
-        data={f"q{yes_no.id}": yes_no.choices[1].id, f"q{multi.id}": [multi.choices[0].id, multi.choices[1].id]},
+        data={
+            f"q{yes_no.id}": yes_no.choices[1].id,
+            f"q{multi.id}": [multi.choices[0].id, multi.choices[1].id],
+        },
     )
     assert response.status_code == 302
     answers = db.scalars(select(HearingAnswer).where(HearingAnswer.user_id == citizen.id)).all()
@@ -68,7 +73,9 @@ def test_bad_answers_are_refused_with_messages(client, login, factory, hearing, 
     response = client.post(url, data={})
     assert response.status_code == 422
     assert "at least one question" in response.get_data(as_text=True)
-    response = client.post(url, data={f"q{yes_no.id}": yes_no.choices[0].id, f"reason{yes_no.id}": "ก" * 2001})
+    response = client.post(
+        url, data={f"q{yes_no.id}": yes_no.choices[0].id, f"reason{yes_no.id}": "ก" * 2001}
+    )
     assert response.status_code == 422
     assert db.scalar(select(func.count()).select_from(HearingAnswer)) == 0
 
