@@ -119,3 +119,26 @@ def hearings(db, clock):
 
 def sections_of(hearing):
     return [s for s in hearing.versions[0].sections if s.kind.value == "section"]
+
+
+@pytest.fixture(autouse=True)
+def locale_per_request(request):
+    """Choose the language afresh on each test request, as in production.
+
+    The ``db`` fixture keeps one application context open for the whole test,
+    so Flask-Babel's per-context cache (on ``g``) would otherwise keep the
+    language of the first request (anonymous, hence Thai) for every later one.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from flask import g, request_started
+
+    app = request.getfixturevalue("app")
+
+    def reset(_sender, **_extra):
+        g.pop("_flask_babel", None)
+
+    request_started.connect(reset, app)
+    yield
+    request_started.disconnect(reset, app)
