@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -49,17 +50,21 @@ def test_parallel_workers_open_a_hearing_once(app, is_postgres, hearings, agency
     assert errors == []
     db.expire_all()
     assert db.get(Hearing, hearing_id).status.value == "open"
-    opened = db.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == "hearing.opened"))
+    opened = db.scalar(
+        select(func.count()).select_from(LedgerEntry).where(LedgerEntry.kind == "hearing.opened")
+    )
     assert opened == 1
 
 
 @pytest.mark.postgres_only
-def test_parallel_answers_of_one_person_keep_one_row(app, is_postgres, hearings, agency, staff, factory, db, clock):
+def test_parallel_answers_of_one_person_keep_one_row(
+    app, is_postgres, hearings, agency, staff, factory, db, clock
+):
     if not is_postgres:
         pytest.skip("needs PostgreSQL concurrency")
     from participation.hearings.models import QuestionKind
 
-    draft = hearings.draft(agency, staff, opens_in=__import__("datetime").timedelta(0))
+    draft = hearings.draft(agency, staff, opens_in=timedelta(0))
     question = services.add_question(draft, prompt="เห็นด้วยหรือไม่", kind=QuestionKind.yes_no)
     services.schedule(draft, staff, clock.now)
     services.advance(clock.now)
@@ -71,10 +76,15 @@ def test_parallel_answers_of_one_person_keep_one_row(app, is_postgres, hearings,
     def answer():
         session = db_module.session
         services.answer_questionnaire(
-            session.get(Hearing, hearing_id), session.get(User, citizen_id), {question_id: ([choice_id], "")}, now
+            session.get(Hearing, hearing_id),
+            session.get(User, citizen_id),
+            {question_id: ([choice_id], "")},
+            now,
         )
 
     errors = run_in_threads(app, 5, answer)
     assert errors == []
-    rows = db.scalar(select(func.count()).select_from(HearingAnswer).where(HearingAnswer.user_id == citizen_id))
+    rows = db.scalar(
+        select(func.count()).select_from(HearingAnswer).where(HearingAnswer.user_id == citizen_id)
+    )
     assert rows == 1

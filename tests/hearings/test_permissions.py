@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from participation.accounts.models import MembershipRole
@@ -141,7 +143,5 @@ def test_status_enum_is_guarded(hearings, agency, staff, clock):
     with pytest.raises(services.HearingError):
         services.publish_report(hearing, "สรุป", staff, clock.now)
     with pytest.raises(services.HearingError):
-        services.extend(
-            hearing, hearing.closes_at + __import__("datetime").timedelta(days=1), "x", staff, clock.now
-        )
+        services.extend(hearing, hearing.closes_at + timedelta(days=1), "x", staff, clock.now)
     assert hearing.status == HearingStatus.draft

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +14,7 @@ from participation.hearings.models import HearingAnswer, QuestionKind
 
 @pytest.fixture
 def hearing(hearings, agency, staff, db, clock):
-    draft = hearings.draft(agency, staff, opens_in=__import__("datetime").timedelta(0))
+    draft = hearings.draft(agency, staff, opens_in=timedelta(0))
     services.add_question(draft, prompt="เห็นด้วยกับทางจักรยานหรือไม่", kind=QuestionKind.yes_no)
     services.add_question(
         draft, prompt="ควรทำอะไรก่อน", kind=QuestionKind.multiple, choices=["ทางจักรยาน", "ที่จอด", "ที่จอด", ""]
