@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from participation import db
@@ -602,37 +602,42 @@ def answer_questionnaire(
         cleaned.append((question, chosen, reason_text or None))
     if not cleaned:
         raise HearingError("no_answer")
-    existing = {
-        a.question_id: a
-        for a in db.session.scalars(
-            select(HearingAnswer).where(
-                HearingAnswer.user_id == user.id,
-                HearingAnswer.question_id.in_([q.id for q, _c, _r in cleaned]),
-            )
-        )
-    }
     for question, chosen, reason in cleaned:
-        answer = existing.get(question.id)
-        if answer is None:
-            answer = HearingAnswer(question_id=question.id, hearing_id=hearing.id, user_id=user.id)
-            try:
-                with db.session.begin_nested():
-                    db.session.add(answer)
-                    db.session.flush()
-            except IntegrityError:
-                # The same person answered in a parallel request: change that answer instead.
-                answer = db.session.scalars(
-                    select(HearingAnswer).where(
-                        HearingAnswer.user_id == user.id, HearingAnswer.question_id == question.id
-                    )
-                ).one()
+        answer = _locked_answer(hearing, question, user)
         answer.reason = reason
         answer.updated_at = now
-        answer.choices.clear()
-        db.session.flush()
-        answer.choices.extend(HearingAnswerChoice(choice_id=c) for c in chosen)
+        # Core statements: parallel requests of the same person are serialised by
+        # the row lock above, and stale objects in the session stay untouched.
+        db.session.execute(delete(HearingAnswerChoice).where(HearingAnswerChoice.answer_id == answer.id))
+        db.session.execute(
+            insert(HearingAnswerChoice), [{"answer_id": answer.id, "choice_id": c} for c in chosen]
+        )
+        db.session.expire(answer, ["choices"])
     db.session.flush()
     return len(cleaned)
+
+
+def _locked_answer(hearing: Hearing, question: HearingQuestion, user) -> HearingAnswer:
+    """The person's answer row for ``question``, created if needed, locked until commit."""
+
+    def find():
+        return db.session.scalars(
+            select(HearingAnswer)
+            .where(HearingAnswer.user_id == user.id, HearingAnswer.question_id == question.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+
+    answer = find()
+    if answer is not None:
+        return answer
+    try:
+        with db.session.begin_nested():
+            db.session.add(HearingAnswer(question_id=question.id, hearing_id=hearing.id, user_id=user.id))
+            db.session.flush()
+    except IntegrityError:
+        pass  # answered in a parallel request: change that answer instead
+    return find()
 
 
 # -- dispositions and the report ----------------------------------------------
