@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from participation.hearings.models import DispositionOutcome, HearingKind, LawType, QuestionKind
@@ -39,6 +40,11 @@ def utc_to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return to_local(value).replace(tzinfo=None)
+
+
+def options(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms options."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def kind_choices():
@@ -89,8 +95,12 @@ class HearingForm(FlaskForm):
         description=_l("What the draft changes, for whom, and why, in words everyone understands."),
     )
     summary_en = TextAreaField(_l("Summary (English, optional)"), validators=[Optional(), Length(max=10_000)])
-    kind = SelectField(_l("Kind of hearing"), choices=kind_choices, validators=[InputRequired()])
-    law_type = SelectField(_l("Type of law"), choices=law_type_choices, validators=[InputRequired()])
+    kind = SelectField(
+        _l("Kind of hearing"), choices=lambda: options(kind_choices()), validators=[InputRequired()]
+    )
+    law_type = SelectField(
+        _l("Type of law"), choices=lambda: options(law_type_choices()), validators=[InputRequired()]
+    )
     co_host_ids = SelectMultipleField(
         _l("Co-hosting organisations (optional)"), coerce=int, validators=[Optional()]
     )
@@ -111,7 +121,9 @@ class HearingForm(FlaskForm):
         format=DATETIME_FORMAT,
         validators=[InputRequired(message=_l("Please give a date and time."))],
     )
-    required_level = SelectField(_l("Identity needed to take part"), choices=level_choices, default="1")
+    required_level = SelectField(
+        _l("Identity needed to take part"), choices=lambda: options(level_choices()), default="1"
+    )
     premoderated = BooleanField(_l("Comments wait for a moderator before they appear"))
     attachment = FileField(
         _l("Attach a document (PDF, DOCX or ODT, optional)"),
@@ -143,11 +155,9 @@ class SectionForm(FlaskForm):
 class AddSectionForm(SectionForm):
     kind = SelectField(
         _l("Kind"),
-        choices=[
-            ("section", _l("Section")),
-            ("chapter", _l("Chapter heading")),
-            ("preamble", _l("Preamble")),
-        ],
+        choices=lambda: options(
+            [("section", _l("Section")), ("chapter", _l("Chapter heading")), ("preamble", _l("Preamble"))]
+        ),
     )
 
 
@@ -155,11 +165,13 @@ class QuestionForm(FlaskForm):
     prompt = StringField(_l("Question"), validators=[_required(), Length(max=500)])
     kind = SelectField(
         _l("Answers"),
-        choices=[
-            (QuestionKind.yes_no.value, _l("Yes or no")),
-            (QuestionKind.single.value, _l("One choice")),
-            (QuestionKind.multiple.value, _l("Several choices")),
-        ],
+        choices=lambda: options(
+            [
+                (QuestionKind.yes_no.value, _l("Yes or no")),
+                (QuestionKind.single.value, _l("One choice")),
+                (QuestionKind.multiple.value, _l("Several choices")),
+            ]
+        ),
     )
     choices = TextAreaField(
         _l("Choices (one per line)"),
@@ -189,7 +201,7 @@ class PublishVersionForm(FlaskForm):
 class DispositionForm(FlaskForm):
     outcome = RadioField(
         _l("Outcome"),
-        choices=outcome_choices,
+        choices=lambda: options(outcome_choices()),
         validators=[InputRequired(message=_l("Please choose an outcome."))],
     )
     explanation = TextAreaField(

@@ -486,8 +486,8 @@ def questionnaire(hearing_id: int):
 
 def _hearing_form(hearing: Hearing | None = None) -> forms.HearingForm:
     form = forms.HearingForm(obj=None)
-    form.organisation_id.choices = [(o.id, o.name_th) for o in _staff_organisations()]
-    form.co_host_ids.choices = [(o.id, o.name_th) for o in _all_organisations()]
+    form.organisation_id.choices = forms.options((o.id, o.name_th) for o in _staff_organisations())
+    form.co_host_ids.choices = forms.options((o.id, o.name_th) for o in _all_organisations())
     if hearing is not None and not form.is_submitted():
         for name in ("title_th", "title_en", "summary_th", "summary_en", "contact"):
             getattr(form, name).data = getattr(hearing, name)
@@ -583,7 +583,7 @@ def new():
 def edit(hearing_id: int):
     hearing = _editable(hearing_id)
     form = _hearing_form(hearing)
-    form.organisation_id.choices = [(hearing.organisation_id, hearing.organisation.name_th)]
+    form.organisation_id.choices = forms.options([(hearing.organisation_id, hearing.organisation.name_th)])
     if form.validate_on_submit():
         upload = _uploaded(form.attachment)
         try:
@@ -941,7 +941,7 @@ def dispositions(hearing_id: int):
     hearing = _managed(hearing_id)
     now = db.utcnow()
     form = forms.DispositionForm()
-    form.changed_section_id.choices = _revised_sections(hearing)
+    form.changed_section_id.choices = forms.options(_revised_sections(hearing))
     status = 200
     if request.method == "POST":
         try:
