@@ -302,6 +302,10 @@ def comment_form_for(subject_type: str, subject, parent: Comment | None = None) 
     form = CommentForm(formdata=None).configure(registry.get_policy(subject_type), subject)
     if parent is not None:
         form.parent_id.data = str(parent.id)
+        # One page holds many reply forms: unique ids, same field names.
+        for f in form:
+            f.id = f"{f.id}-reply-{parent.id}"
+            f.label.field_id = f.id
     return form
 
 

@@ -6,9 +6,11 @@ Services flush and never commit; the view commits once.
 from __future__ import annotations
 
 import logging
+import zlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from participation import db, subjects, text
@@ -159,6 +161,18 @@ def open_flag_count(target_type: str, target_id: int) -> int:
 # --- flags ---------------------------------------------------------------------
 
 
+def _lock_target(target_type: str, target_id: int) -> None:
+    """Serialise reports on one item until commit, so the threshold is crossed once.
+
+    PostgreSQL: a transaction-scoped advisory lock per item. SQLite already
+    serialises writers, and the item is re-read after the report is written.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    key = zlib.crc32(target_type.encode()) - 2**31
+    db.session.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": key, "b": target_id})
+
+
 def flag(
     user: User,
     target_type: str,
@@ -180,6 +194,7 @@ def flag(
         raise ModerationError("sign_in")
     if active_block(user, now) is not None:
         raise ModerationError("blocked")
+    _lock_target(target_type, target_id)
     policy, _type, subject = _resolve(target_type, target_id)
     author_id = author_of(target_type, subject)
     if author_id == user.id:
@@ -200,6 +215,8 @@ def flag(
             db.session.flush()
     except IntegrityError:
         raise ModerationError("already_flagged") from None
+    # Another report may have hidden the item since it was loaded.
+    db.session.refresh(subject)
     if not policy.is_hidden(subject) and open_flag_count(target_type, target_id) >= setting(
         "FLAG_HIDE_THRESHOLD"
     ):
