@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "participation.notifications.views:bp",
     "participation.transparency.api:bp",
     "participation.transparency.views:bp",
+    "participation.hearings.views:bp",
 )
 
 

@@ -35,6 +35,7 @@ MODEL_MODULES = (
     "participation.transparency.models",
     "participation.comments.models",
     "participation.moderation.models",
+    "participation.hearings.models",
 )
 
 

@@ -82,6 +82,7 @@ DEMO_NATIONAL_IDS = {
 #: Each domain's demo loader ``load(context)``, run in this order. One line per domain.
 DEMO_MODULES: tuple[str, ...] = (
     "participation.notifications.demo",  # keep first: follows exist before other demos publish events
+    "participation.hearings.demo",
     "participation.transparency.demo",  # keep last: indexes and verifies what the others made
 )
 
