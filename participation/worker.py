@@ -19,7 +19,12 @@ from participation import db
 log = logging.getLogger(__name__)
 
 #: Jobs, run in this order on every round. One line per job.
-JOBS: tuple[str, ...] = ()
+JOBS: tuple[str, ...] = (
+    "participation.initiatives.services:refresh_counts",
+    "participation.initiatives.services:close_due",
+    "participation.initiatives.services:mark_overdue",
+    "participation.initiatives.services:purge_personal_data",
+)
 
 
 def _load(path: str) -> Callable[[datetime], int]:
