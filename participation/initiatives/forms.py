@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, MultipleFileField
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from participation.i18n import _l
@@ -114,7 +115,7 @@ class ReturnForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reason.choices = [(code, label) for code, label in return_reason_labels().items()]
+        self.reason.choices = [SelectChoice(code, label) for code, label in return_reason_labels().items()]
 
 
 class SignForm(PublicForm):
@@ -165,7 +166,7 @@ class TimelineForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.code.choices = [(code, label) for code, label in authority_event_labels().items()]
+        self.code.choices = [SelectChoice(code, label) for code, label in authority_event_labels().items()]
 
 
 class ResponseForm(FlaskForm):
@@ -220,9 +221,9 @@ class TypeForm(FlaskForm):
     min_identity_level = SelectField(
         _l("Minimum identity to sign"),
         choices=[
-            (SignerLevel.email.value, _l("Confirmed email")),
-            (SignerLevel.national_id.value, _l("Declared national ID")),
-            (SignerLevel.digital_id.value, _l("Digital ID")),
+            SelectChoice(SignerLevel.email.value, _l("Confirmed email")),
+            SelectChoice(SignerLevel.national_id.value, _l("Declared national ID")),
+            SelectChoice(SignerLevel.digital_id.value, _l("Digital ID")),
         ],
     )
     requires_personal_details = BooleanField(_l("Signers give full name and national ID for verification"))
@@ -250,5 +251,4 @@ __all__ = [
     "TimelineForm",
     "ResponseForm",
     "TypeForm",
-    "FileField",
 ]

@@ -8,6 +8,7 @@ import click
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from participation import db, subjects
 from participation.accounts.models import Organisation
@@ -182,7 +183,7 @@ def _type_choices() -> list[tuple[int, str]]:
     types = db.session.scalars(
         select(InitiativeType).where(InitiativeType.active.is_(True)).order_by(InitiativeType.id)
     ).all()
-    return [(t.id, f"{localized(t, 'name')} ({format_number(t.threshold)})") for t in types]
+    return [SelectChoice(t.id, f"{localized(t, 'name')} ({format_number(t.threshold)})") for t in types]
 
 
 def _show_context(initiative: Initiative) -> dict:
@@ -324,7 +325,7 @@ def edit(initiative_id: int):
     if not permissions.can_edit(current_user, initiative):
         abort(403)
     form = forms.InitiativeForm(obj=initiative)
-    form.type_id.choices = [(initiative.type_id, localized(initiative.type, "name"))]
+    form.type_id.choices = [SelectChoice(initiative.type_id, localized(initiative.type, "name"))]
     if form.validate_on_submit():
         try:
             services.update_initiative(
@@ -650,7 +651,7 @@ def close(initiative_id: int):
 def _type_form(obj=None) -> forms.TypeForm:
     form = forms.TypeForm(obj=obj)
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name_th)).all()
-    form.organisation_id.choices = [(o.id, localized(o, "name")) for o in organisations]
+    form.organisation_id.choices = [SelectChoice(o.id, localized(o, "name")) for o in organisations]
     return form
 
 
