@@ -2,7 +2,7 @@
 
 Revision ID: initiatives_0001
 Revises: 0001
-Create Date: 2026-11-21 08:16:33.707105
+Create Date: 2026-11-21 08:21:05.616828
 """
 
 from alembic import op
@@ -148,7 +148,8 @@ def upgrade() -> None:
     sa.Column('signature_id', sa.Integer(), nullable=False),
     sa.Column('created_at', participation.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_initiative_signature_withdrawals_initiative_id_initiatives'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_initiative_signature_withdrawals'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_initiative_signature_withdrawals')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('initiative_signature_withdrawals', schema=None) as batch_op:
         batch_op.create_index('ix_initiative_signature_withdrawals_initiative_id_id', ['initiative_id', 'id'], unique=False)
@@ -169,7 +170,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_initiative_signatures')),
     sa.UniqueConstraint('initiative_id', 'identity_key', name=op.f('uq_initiative_signatures_initiative_id_identity_key')),
     sa.UniqueConstraint('initiative_id', 'user_id', name=op.f('uq_initiative_signatures_initiative_id_user_id')),
-    sa.UniqueConstraint('receipt_hash', name=op.f('uq_initiative_signatures_receipt_hash'))
+    sa.UniqueConstraint('receipt_hash', name=op.f('uq_initiative_signatures_receipt_hash')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('initiative_signatures', schema=None) as batch_op:
         batch_op.create_index('ix_initiative_signatures_initiative_id_created_at', ['initiative_id', 'created_at'], unique=False)

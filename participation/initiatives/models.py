@@ -219,6 +219,9 @@ class Signature(Base):
         UniqueConstraint("initiative_id", "user_id"),
         Index("ix_initiative_signatures_initiative_id_id", "initiative_id", "id"),
         Index("ix_initiative_signatures_initiative_id_created_at", "initiative_id", "created_at"),
+        # Ids must never be reused after a withdrawal deletes the newest row: the
+        # count checkpoint relies on "id above the checkpoint" meaning "newer".
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,7 +248,10 @@ class SignatureWithdrawal(Base):
     """An insert-only record that a counted signature was withdrawn (no identity)."""
 
     __tablename__ = "initiative_signature_withdrawals"
-    __table_args__ = (Index("ix_initiative_signature_withdrawals_initiative_id_id", "initiative_id", "id"),)
+    __table_args__ = (
+        Index("ix_initiative_signature_withdrawals_initiative_id_id", "initiative_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))

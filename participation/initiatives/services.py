@@ -1235,7 +1235,8 @@ class ReconcileRow:
 def reconcile() -> list[ReconcileRow]:
     """For every initiative: the public count against a full count of valid signatures + paper."""
     result = []
-    for initiative in db.session.scalars(select(Initiative).order_by(Initiative.id)):
+    query = select(Initiative).order_by(Initiative.id).execution_options(populate_existing=True)
+    for initiative in db.session.scalars(query):
         result.append(
             ReconcileRow(initiative.id, public_count(initiative).total, exact_count(initiative).total)
         )
