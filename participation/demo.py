@@ -80,9 +80,7 @@ DEMO_NATIONAL_IDS = {
 
 
 #: Each domain's demo loader ``load(context)``, run in this order. One line per domain.
-DEMO_MODULES: tuple[str, ...] = (
-    "participation.initiatives.demo",
-)
+DEMO_MODULES: tuple[str, ...] = ("participation.initiatives.demo",)
 
 
 def load_demo(force: bool = False) -> list[tuple[str, str]]:

@@ -115,11 +115,7 @@ def _chunks(text: str) -> list[str]:
 
 def _segment_thai(run: str) -> list[str]:
     _dictionary()
-    return [
-        token
-        for token in word_tokenize(run, engine="newmm", keep_whitespace=False)
-        if _is_word(token)
-    ]
+    return [token for token in word_tokenize(run, engine="newmm", keep_whitespace=False) if _is_word(token)]
 
 
 def _split_once(word: str) -> tuple[str, ...]:

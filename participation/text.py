@@ -310,9 +310,7 @@ def _sanitise_blocks(blocks: list[str]) -> str:
     blocks is quadratic; batches keep long documents linear.
     """
     cleaner = _cleaner()
-    batches = (
-        "".join(blocks[i : i + _BLOCKS_PER_BATCH]) for i in range(0, len(blocks), _BLOCKS_PER_BATCH)
-    )
+    batches = ("".join(blocks[i : i + _BLOCKS_PER_BATCH]) for i in range(0, len(blocks), _BLOCKS_PER_BATCH))
     return "\n".join(cleaner.clean(batch).strip() for batch in batches)
 
 

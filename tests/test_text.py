@@ -366,8 +366,7 @@ def test_emphasis_and_strong() -> None:
 def test_lists() -> None:
     rendered = str(render_markdown("- a\n- b\n\ntext\n\n7. seven\n8. eight"))
     assert rendered == (
-        "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<p>text</p>\n"
-        "<ol>\n<li>seven</li>\n<li>eight</li>\n</ol>"
+        "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<p>text</p>\n<ol>\n<li>seven</li>\n<li>eight</li>\n</ol>"
     )
     assert_safe_html(rendered)
 
@@ -434,9 +433,7 @@ def test_thai_survives_unchanged() -> None:
 
 
 def test_markup_input_is_not_trusted() -> None:
-    assert str(render_markdown(Markup("<script>x</script>"))) == (
-        "<p>&lt;script&gt;x&lt;/script&gt;</p>"
-    )
+    assert str(render_markdown(Markup("<script>x</script>"))) == ("<p>&lt;script&gt;x&lt;/script&gt;</p>")
     assert str(plain(Markup("<b>x</b>"))) == "&lt;b&gt;x&lt;/b&gt;"
 
 
@@ -569,9 +566,7 @@ def test_excerpt_never_splits_thai_combining_marks() -> None:
 
 
 def test_highlight() -> None:
-    result = highlight(
-        "Public Hearing on the hearing-aid law & lawmakers, bylaw", ["hearing", "LAW"]
-    )
+    result = highlight("Public Hearing on the hearing-aid law & lawmakers, bylaw", ["hearing", "LAW"])
     assert str(result) == (
         "Public <mark>Hearing</mark> on the <mark>hearing</mark>-aid <mark>law</mark> &amp; "
         "<mark>law</mark>makers, bylaw"

@@ -925,7 +925,7 @@ def refresh_initiative(initiative: Initiative, now: datetime, force: bool = Fals
             wd_max,
         )
     ).one()
-    db.session.execute(
+    won = db.session.execute(
         update(Initiative)
         .where(Initiative.id == initiative.id, Initiative.counted_max_signature_id <= max_sig)
         .values(
@@ -937,6 +937,9 @@ def refresh_initiative(initiative: Initiative, now: datetime, force: bool = Fals
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(initiative)
+    if won.rowcount == 0:
+        # A refresher with a newer snapshot got there first; it does the rest.
+        return False
     _refresh_daily(initiative, now)
     _announce_progress(initiative, now)
     return True
