@@ -90,12 +90,10 @@ def timeline_label(code: str) -> str:
         "threshold": _("Threshold reached"),
         "response_overdue": _("Response overdue"),
         "closed": _("Closed"),
-        "milestone_25": _("25% of the threshold reached"),
-        "milestone_50": _("50% of the threshold reached"),
-        "milestone_75": _("75% of the threshold reached"),
-        "milestone_100": _("100% of the threshold reached"),
     }
     labels.update({k: str(v) for k, v in forms.authority_event_labels().items()})
+    for pct in services.MILESTONES:
+        labels[f"milestone_{pct}"] = _("%(pct)s%% of the threshold reached", pct=pct)
     return labels.get(code, code)
 
 
