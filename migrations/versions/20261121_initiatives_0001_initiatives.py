@@ -1,8 +1,14 @@
-"""initiatives
+"""initiatives: types, initiatives, authors, signatures, withdrawals, paper batches,
+daily counts, timeline events, documents, export audit.
+
+Initiative types are reference data but each needs its receiving organisation,
+which only exists per deployment; so types are not seeded here. They come from
+`participation initiatives seed-types --parliament SLUG --agency SLUG` (idempotent),
+the admin page /initiatives/types, or the demo.
 
 Revision ID: initiatives_0001
 Revises: 0001
-Create Date: 2026-11-21 08:21:05.616828
+Create Date: 2026-11-21 08:47:27.603830
 """
 
 from alembic import op
@@ -176,6 +182,7 @@ def upgrade() -> None:
     with op.batch_alter_table('initiative_signatures', schema=None) as batch_op:
         batch_op.create_index('ix_initiative_signatures_initiative_id_created_at', ['initiative_id', 'created_at'], unique=False)
         batch_op.create_index('ix_initiative_signatures_initiative_id_id', ['initiative_id', 'id'], unique=False)
+        batch_op.create_index('ix_initiative_signatures_public_names', ['initiative_id', 'id'], unique=False, postgresql_where=sa.text('public_name IS NOT NULL'), sqlite_where=sa.text('public_name IS NOT NULL'))
 
     op.create_table('initiative_timeline_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -220,6 +227,7 @@ def downgrade() -> None:
 
     op.drop_table('initiative_timeline_events')
     with op.batch_alter_table('initiative_signatures', schema=None) as batch_op:
+        batch_op.drop_index('ix_initiative_signatures_public_names', postgresql_where=sa.text('public_name IS NOT NULL'), sqlite_where=sa.text('public_name IS NOT NULL'))
         batch_op.drop_index('ix_initiative_signatures_initiative_id_id')
         batch_op.drop_index('ix_initiative_signatures_initiative_id_created_at')
 

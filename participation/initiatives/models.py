@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -219,6 +220,14 @@ class Signature(Base):
         UniqueConstraint("initiative_id", "user_id"),
         Index("ix_initiative_signatures_initiative_id_id", "initiative_id", "id"),
         Index("ix_initiative_signatures_initiative_id_created_at", "initiative_id", "created_at"),
+        # The public list of named signers must not walk every anonymous signature.
+        Index(
+            "ix_initiative_signatures_public_names",
+            "initiative_id",
+            "id",
+            postgresql_where=text("public_name IS NOT NULL"),
+            sqlite_where=text("public_name IS NOT NULL"),
+        ),
         # Ids must never be reused after a withdrawal deletes the newest row: the
         # count checkpoint relies on "id above the checkpoint" meaning "newer".
         {"sqlite_autoincrement": True},
