@@ -144,9 +144,7 @@ DOCUMENTS = [
 @pytest.fixture
 def fts() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')"
-    )
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')")
     db.executemany(
         "INSERT INTO docs (rowid, body) VALUES (?, ?)",
         [(rowid, index_text(body)) for rowid, body in enumerate(DOCUMENTS, 1)],

@@ -13,9 +13,11 @@ from wtforms.fields.choices import SelectChoice
 from participation import db, subjects
 from participation.accounts.models import Organisation
 from participation.accounts.permissions import is_moderator
+from participation.comments import queries as comment_queries
+from participation.comments.registry import CommentPolicy, register_policy
 from participation.extensions import limiter
 from participation.i18n import _, format_number, localized
-from participation.identity import NationalIdError
+from participation.identity import IdentityLevel, NationalIdError
 from participation.initiatives import forms, permissions, queries, services
 from participation.initiatives.models import (
     Initiative,
@@ -37,6 +39,18 @@ subjects.register(
         url=lambda i: url_for("initiatives.show", initiative_id=i.id),
         organisation_id=lambda i: i.organisation_id,
         author_id=lambda i: i.created_by_id,
+    )
+)
+
+
+#: States in which the initiative is public and open for discussion.
+COMMENTABLE_STATES = (InitiativeState.collecting, InitiativeState.handed_over, InitiativeState.responded)
+
+register_policy(
+    CommentPolicy(
+        subject_type="initiative",
+        is_open=lambda i: services.effective_state(i, db.utcnow()) in COMMENTABLE_STATES,
+        required_level=lambda _i: IdentityLevel.email,
     )
 )
 
@@ -207,6 +221,11 @@ def _show_context(initiative: Initiative) -> dict:
         "paper_form": forms.PaperBatchForm(formdata=None),
         "timeline_form": forms.TimelineForm(formdata=None),
         "response_form": forms.ResponseForm(formdata=None),
+        "comments_page": (
+            comment_queries.stream_for_request(services.SUBJECT, initiative.id)
+            if state not in (InitiativeState.draft, InitiativeState.in_review)
+            else None
+        ),
     }
 
 

@@ -270,3 +270,22 @@ def test_standard_types_are_seeded_once(db, world):
         1_000,
     )
     assert world.bill.min_identity_level.value == "national_id" and world.bill.requires_personal_details
+
+
+def test_comments_are_embedded_and_open_only_while_public(db, world, client_for, client):
+    from participation.comments.registry import get_policy
+
+    initiative = collecting(world)
+    url = f"/comments/on/initiative/{initiative.id}"
+    response = client_for(world.citizen).post(url, data={"body": "เห็นด้วยอย่างยิ่ง ควรทำโดยเร็ว"})
+    assert response.status_code in (302, 303)
+    page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
+    assert "เห็นด้วยอย่างยิ่ง ควรทำโดยเร็ว" in page
+    draft = make_initiative(world)
+    assert get_policy("initiative").is_open(draft) is False
+    assert (
+        client_for(world.citizen)
+        .post(f"/comments/on/initiative/{draft.id}", data={"body": "ทดสอบ"})
+        .status_code
+        >= 400
+    )
