@@ -472,10 +472,12 @@ def effective_state(initiative: Initiative, now: datetime, total: int | None = N
 
 
 def _hand_over(initiative: Initiative, now: datetime, actor: User | None) -> None:
+    counts = exact_count(initiative)
+    # Handing over within seconds of the last signature must not skip the announcement.
+    _announce_threshold(initiative, counts.total, now)
     _move(initiative, InitiativeState.handed_over)
     initiative.handed_over_at = now
     initiative.response_due_at = now + timedelta(days=initiative.type.response_days)
-    counts = exact_count(initiative)
     _announce(
         initiative,
         "initiative.handed_over",
@@ -945,29 +947,35 @@ def refresh_initiative(initiative: Initiative, now: datetime, force: bool = Fals
     return True
 
 
+def _announce_threshold(initiative: Initiative, total: int, now: datetime) -> None:
+    """Set ``threshold_reached_at`` and announce it, once, if ``total`` reaches the threshold."""
+    if total < initiative.threshold or initiative.threshold_reached_at is not None:
+        return
+    won = db.session.execute(
+        update(Initiative)
+        .where(Initiative.id == initiative.id, Initiative.threshold_reached_at.is_(None))
+        .values(threshold_reached_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won == 1:
+        initiative.threshold_reached_at = now
+        _announce(
+            initiative,
+            "initiative.threshold_reached",
+            timeline=(TimelineKind.milestone, "threshold"),
+            payload={"signatures": total, "threshold": initiative.threshold},
+            recipient_ids=sorted(initiative.author_ids()),
+        )
+    else:
+        db.session.refresh(initiative)
+
+
 def _announce_progress(initiative: Initiative, now: datetime) -> None:
     """Threshold, milestones and count checkpoints: each announced once, by whoever wins the UPDATE."""
     if initiative.state != InitiativeState.collecting:
         return
     total = public_count(initiative).total
-    if total >= initiative.threshold and initiative.threshold_reached_at is None:
-        won = db.session.execute(
-            update(Initiative)
-            .where(Initiative.id == initiative.id, Initiative.threshold_reached_at.is_(None))
-            .values(threshold_reached_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won == 1:
-            initiative.threshold_reached_at = now
-            _announce(
-                initiative,
-                "initiative.threshold_reached",
-                timeline=(TimelineKind.milestone, "threshold"),
-                payload={"signatures": total, "threshold": initiative.threshold},
-                recipient_ids=sorted(initiative.author_ids()),
-            )
-        else:
-            db.session.refresh(initiative)
+    _announce_threshold(initiative, total, now)
     reached = max([p for p in MILESTONES if total * 100 >= initiative.threshold * p] or [0])
     if reached > initiative.milestone_pct:
         previous = initiative.milestone_pct

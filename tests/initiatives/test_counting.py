@@ -169,3 +169,15 @@ def test_initiative_page_and_list_cost_do_not_grow_with_signatures(app, db, worl
     assert _count_statements(app, lambda: client.get("/initiatives/")) == list_before
     assert _count_statements(app, lambda: client.get(f"/initiatives/{large.id}")) == large_page
     assert services.public_count(db.get(Initiative, large.id)).total == 5000
+
+
+def test_hand_over_before_the_worker_still_announces_the_threshold_once(db, world):
+    now = db_module.utcnow()
+    initiative = collecting(world, now=now, threshold=1)
+    services.sign(initiative, world.citizen, now, consent=True)
+    services.hand_over(initiative, world.author, now)
+    db.commit()
+    services.refresh_counts(now + timedelta(seconds=5))
+    db.commit()
+    assert len(ledger_kinds("initiative.threshold_reached")) == 1
+    assert initiative.threshold_reached_at is not None
