@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "participation.accounts.views:bp",
     "participation.accounts.admin:bp",
     "participation.accounts.oidc_views:bp",
+    "participation.initiatives.views:bp",
     "participation.comments.views:bp",
     "participation.moderation.views:bp",
     "participation.notifications.views:bp",

@@ -1,14 +1,17 @@
-"""Encryption at rest for identity details (Fernet).
+"""Encryption at rest for the few personal details the law requires us to keep.
 
-The Fernet key is derived from ``ENCRYPTION_KEY`` with HKDF-SHA256, so the
-setting can be any long random string and the key used for this purpose is
-separate from any other use of the same secret. Tokens carry their own
-timestamp and MAC: a changed or truncated value fails to decrypt.
+Signers of some initiatives must give their full name and national ID so the
+receiving authority can verify them (Constitution s.133, s.256), and a
+digital-ID provider may release a verified name and birth date. Those values
+are encrypted with Fernet (AES-128-CBC + HMAC-SHA256). Each *purpose* gets its
+own key, derived from ``PARTICIPATION_ENCRYPTION_KEY`` with HKDF-SHA256, so the
+setting can be any long random string and a value encrypted for one purpose
+cannot be decrypted as another. Tokens carry their own timestamp and MAC: a
+changed or truncated value fails to decrypt.
 """
 
 from __future__ import annotations
 
-import base64
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -16,32 +19,38 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-#: HKDF "info": names what the derived key is for (change it only with a re-encryption).
-_INFO = b"participation/fernet/identity-details/v1"
+__all__ = ["encrypt", "decrypt", "DecryptionError", "fernet"]
+
+_SALT = b"participation.crypto.v1"
 
 
 class DecryptionError(ValueError):
-    """The value was not made with the current key, or was changed."""
+    """The value was not made with the current key for this purpose, or was changed."""
 
 
-@lru_cache(maxsize=8)
-def _fernet(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret.encode())
+@lru_cache(maxsize=32)
+def _derive(purpose: str, secret: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=purpose.encode("utf-8")).derive(
+        secret.encode("utf-8")
+    )
+    import base64
+
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def _current() -> Fernet:
-    return _fernet(current_app.config["ENCRYPTION_KEY"])
+def fernet(purpose: str, secret: str | None = None) -> Fernet:
+    """The Fernet for ``purpose``, keyed from the encryption setting (HKDF-SHA256)."""
+    return _derive(purpose, secret or current_app.config["ENCRYPTION_KEY"])
 
 
-def encrypt(text: str) -> str:
-    """Encrypt ``text`` (UTF-8) to an ASCII token safe to store in a text column."""
-    return _current().encrypt(text.encode("utf-8")).decode("ascii")
+def encrypt(purpose: str, value: str) -> str:
+    """The Fernet token (ASCII, safe for a text column) for ``value``."""
+    return fernet(purpose).encrypt(value.encode("utf-8")).decode("ascii")
 
 
-def decrypt(token: str) -> str:
-    """The text ``encrypt`` was given; raises DecryptionError if the token is not ours."""
+def decrypt(purpose: str, token: str) -> str:
+    """The clear text of ``token``; raises DecryptionError if it is not ours or was changed."""
     try:
-        return _current().decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError) as exc:
+        return fernet(purpose).decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError, ValueError) as exc:
         raise DecryptionError("the value cannot be decrypted with the current key") from exc

@@ -33,6 +33,7 @@ MODEL_MODULES = (
     "participation.accounts.models",
     "participation.notifications.models",
     "participation.transparency.models",
+    "participation.initiatives.models",
     "participation.comments.models",
     "participation.moderation.models",
     "participation.hearings.models",

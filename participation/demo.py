@@ -83,6 +83,7 @@ DEMO_NATIONAL_IDS = {
 DEMO_MODULES: tuple[str, ...] = (
     "participation.notifications.demo",  # keep first: follows exist before other demos publish events
     "participation.hearings.demo",
+    "participation.initiatives.demo",
     "participation.transparency.demo",  # keep last: indexes and verifies what the others made
 )
 

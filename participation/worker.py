@@ -21,8 +21,12 @@ log = logging.getLogger(__name__)
 #: Jobs, run in this order on every round. One line per job.
 JOBS: tuple[str, ...] = (
     "participation.accounts.oidc:purge_used_states",
-    # Clock-driven state changes first, so their emails go out in the same round.
+    # Clock-driven state changes and counts first, so their emails go out in the same round.
     "participation.hearings.services:advance",
+    "participation.initiatives.services:refresh_counts",
+    "participation.initiatives.services:close_due",
+    "participation.initiatives.services:mark_overdue",
+    "participation.initiatives.services:purge_personal_data",
     "participation.notifications.services:expire_unconfirmed",
     "participation.notifications.digest:send_digests",
     "participation.notifications.delivery:send_outbox",

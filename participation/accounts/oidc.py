@@ -45,6 +45,9 @@ from participation.identity import normalise_national_id as _normalise_nid
 
 log = logging.getLogger(__name__)
 
+#: Encryption purpose (participation.crypto) of the verified name and birth date.
+DETAILS_PURPOSE = "digital-id-details"
+
 #: Session key holding the pending sign-ins, by state.
 SESSION_KEY = "oidc_pending"
 #: A pending sign-in must come back within this many seconds.
@@ -450,8 +453,10 @@ def _record(
         db.session.add(identity)
     identity.verified_at = now
     identity.national_id_hash = nid_hash
-    identity.verified_name_encrypted = crypto.encrypt(person.name) if person.name else None
-    identity.birthdate_encrypted = crypto.encrypt(person.birthdate.isoformat()) if person.birthdate else None
+    identity.verified_name_encrypted = crypto.encrypt(DETAILS_PURPOSE, person.name) if person.name else None
+    identity.birthdate_encrypted = (
+        crypto.encrypt(DETAILS_PURPOSE, person.birthdate.isoformat()) if person.birthdate else None
+    )
     if nid_hash and user.national_id_hash is None:
         user.national_id_hash = nid_hash
     if nid_hash and user.national_id_hash == nid_hash:
@@ -609,9 +614,13 @@ def verified_details(user: User) -> VerifiedDetails | None:
     if not user.digital_identities:
         return None
     identity = max(user.digital_identities, key=lambda i: i.verified_at)
-    name = crypto.decrypt(identity.verified_name_encrypted) if identity.verified_name_encrypted else None
+    name = (
+        crypto.decrypt(DETAILS_PURPOSE, identity.verified_name_encrypted)
+        if identity.verified_name_encrypted
+        else None
+    )
     birthdate = (
-        date.fromisoformat(crypto.decrypt(identity.birthdate_encrypted))
+        date.fromisoformat(crypto.decrypt(DETAILS_PURPOSE, identity.birthdate_encrypted))
         if identity.birthdate_encrypted
         else None
     )

@@ -75,13 +75,15 @@ def test_a_local_http_issuer_is_only_for_development():
 
 def test_encryption_round_trips_and_refuses_a_changed_token(app):
     with app.app_context():
-        token = crypto.encrypt("สมชาย ใจดี")
+        token = crypto.encrypt("digital-id-details", "สมชาย ใจดี")
         assert "สมชาย" not in token
-        assert crypto.decrypt(token) == "สมชาย ใจดี"
-        assert crypto.encrypt("x") != crypto.encrypt("x")  # random IV
+        assert crypto.decrypt("digital-id-details", token) == "สมชาย ใจดี"
+        assert crypto.encrypt("p", "x") != crypto.encrypt("p", "x")  # random IV
         tampered = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
         with pytest.raises(crypto.DecryptionError):
-            crypto.decrypt(tampered)
+            crypto.decrypt("digital-id-details", tampered)
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt("initiative-signer", token)  # another purpose, another key
         app.config["ENCRYPTION_KEY"] = "another key"
         with pytest.raises(crypto.DecryptionError):
-            crypto.decrypt(token)
+            crypto.decrypt("digital-id-details", token)

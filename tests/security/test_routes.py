@@ -41,6 +41,8 @@ def _url_for_rule(rule, value: str = "1") -> str:
     first allowed word for ``any(...)`` parts, ``value`` elsewhere."""
     url = rule.rule
     for argument in rule.arguments:
+        if argument not in rule._converters:  # filled from the rule's defaults
+            continue
         converter = rule._converters[argument]
         kind = converter.__class__.__name__
         if kind in ("IntegerConverter", "FloatConverter"):

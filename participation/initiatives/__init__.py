@@ -1,0 +1,1 @@
+"""Citizen initiatives: co-authored proposals that collect one signature per person."""
