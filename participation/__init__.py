@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "participation.web.views:bp",
     "participation.accounts.views:bp",
     "participation.accounts.admin:bp",
+    "participation.budgeting.views:bp",
 )
 
 

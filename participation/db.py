@@ -33,6 +33,7 @@ MODEL_MODULES = (
     "participation.accounts.models",
     "participation.notifications.models",
     "participation.transparency.models",
+    "participation.budgeting.models",
 )
 
 

@@ -80,7 +80,9 @@ DEMO_NATIONAL_IDS = {
 
 
 #: Each domain's demo loader ``load(context)``, run in this order. One line per domain.
-DEMO_MODULES: tuple[str, ...] = ()
+DEMO_MODULES: tuple[str, ...] = (
+    "participation.budgeting.demo",
+)
 
 
 def load_demo(force: bool = False) -> list[tuple[str, str]]:

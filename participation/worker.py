@@ -19,7 +19,9 @@ from participation import db
 log = logging.getLogger(__name__)
 
 #: Jobs, run in this order on every round. One line per job.
-JOBS: tuple[str, ...] = ()
+JOBS: tuple[str, ...] = (
+    "participation.budgeting.services:record_phases",
+)
 
 
 def _load(path: str) -> Callable[[datetime], int]:
