@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from participation import db, subjects
 from participation.accounts.models import Organisation
@@ -75,7 +76,7 @@ def implementation_label(status) -> str:
 
 
 def _process(slug: str) -> BudgetProcess:
-    process = db.session.scalar(db.select(BudgetProcess).where(BudgetProcess.slug == slug))
+    process = db.session.scalar(select(BudgetProcess).where(BudgetProcess.slug == slug))
     if process is None:
         abort(404)
     return process
@@ -98,7 +99,7 @@ def index():
 
 def _organisation_choices():
     if is_site_admin(current_user):
-        organisations = db.session.scalars(db.select(Organisation).order_by(Organisation.slug)).all()
+        organisations = db.session.scalars(select(Organisation).order_by(Organisation.slug)).all()
     else:
         organisations = [m.organisation for m in current_user.memberships]
     return [(o.id, localized(o, "name")) for o in organisations]
