@@ -22,6 +22,8 @@ BLUEPRINTS = (
     "participation.accounts.views:bp",
     "participation.accounts.admin:bp",
     "participation.budgeting.views:bp",
+    "participation.comments.views:bp",
+    "participation.moderation.views:bp",
 )
 
 

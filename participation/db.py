@@ -34,6 +34,8 @@ MODEL_MODULES = (
     "participation.notifications.models",
     "participation.transparency.models",
     "participation.budgeting.models",
+    "participation.comments.models",
+    "participation.moderation.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""One public comment system for every commentable subject."""

@@ -1,0 +1,1 @@
+"""Flags, moderation actions, blocks, appeals and the public moderation log."""
