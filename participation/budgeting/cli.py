@@ -42,8 +42,13 @@ def _district_or_exit(process, name: str | None):
 
 @budgeting.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--organisation", "organisation_slug", default="pabulib", show_default=True,
-              help="Slug of the organisation that runs it (created if missing).")
+@click.option(
+    "--organisation",
+    "organisation_slug",
+    default="pabulib",
+    show_default=True,
+    help="Slug of the organisation that runs it (created if missing).",
+)
 @click.option("--slug", help="Slug of the new process (default: from the file name).")
 def import_command(path: Path, organisation_slug: str, slug: str | None) -> None:
     """Create a process with the projects and every ballot of the pabulib file PATH."""
@@ -61,7 +66,9 @@ def import_command(path: Path, organisation_slug: str, slug: str | None) -> None
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == organisation_slug))
     if organisation is None:
         organisation = accounts.create_organisation(
-            slug=organisation_slug, name_th=organisation_slug, name_en=organisation_slug,
+            slug=organisation_slug,
+            name_th=organisation_slug,
+            name_en=organisation_slug,
             kind=OrganisationKind.other,
         )
     try:
@@ -105,8 +112,12 @@ def tally_command(process_key: str, rule: str | None, district: str | None, as_j
 @budgeting.command("export")
 @click.argument("process_key", metavar="PROCESS")
 @click.option("--district", help="District id or name (processes with districts).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="File to write (default: standard output).",
+)
 def export_command(process_key: str, district: str | None, output: Path | None) -> None:
     """Write PROCESS as a pabulib .pb file (no voter information)."""
     from participation.budgeting import interchange, pabulib

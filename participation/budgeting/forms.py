@@ -14,7 +14,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from participation.budgeting.models import BallotType, ImplementationStatus, Rule
 from participation.budgeting.services import DistrictSpec
@@ -59,16 +67,29 @@ class ProcessForm(FlaskForm):
     )
     title_th = StringField(
         _l("Title (Thai)"),
-        validators=[DataRequired(_l("Please enter a title.")), Length(max=200, message=_l("At most 200 characters."))],
+        validators=[
+            DataRequired(_l("Please enter a title.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+        ],
     )
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))])
-    description_th = TextAreaField(_l("Description (Thai)"), validators=[Length(max=20000, message=_l("At most 20,000 characters."))])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=20000, message=_l("At most 20,000 characters."))])
+    title_en = StringField(
+        _l("Title (English)"), validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))]
+    )
+    description_th = TextAreaField(
+        _l("Description (Thai)"), validators=[Length(max=20000, message=_l("At most 20,000 characters."))]
+    )
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Length(max=20000, message=_l("At most 20,000 characters."))]
+    )
     total_budget = IntegerField(
         _l("Total budget"),
         validators=[InputRequired(_COST), NumberRange(min=1, message=_COST)],
     )
-    currency = StringField(_l("Currency"), default="THB", validators=[Length(min=3, max=3, message=_l("A three-letter currency code, e.g. THB."))])
+    currency = StringField(
+        _l("Currency"),
+        default="THB",
+        validators=[Length(min=3, max=3, message=_l("A three-letter currency code, e.g. THB."))],
+    )
     proposals_opens_at = _phase_date(_l("Proposals open"))
     review_opens_at = _phase_date(_l("Review starts (proposals close)"))
     voting_opens_at = _phase_date(_l("Voting opens"))
@@ -76,9 +97,13 @@ class ProcessForm(FlaskForm):
     implementation_opens_at = _phase_date(_l("Implementation starts"))
     districts = TextAreaField(
         _l("Districts (optional)"),
-        description=_l("One per line: Thai name | English name | budget. The budgets must add up to the total."),
+        description=_l(
+            "One per line: Thai name | English name | budget. The budgets must add up to the total."
+        ),
     )
-    categories = TextAreaField(_l("Categories (optional)"), description=_l("One per line: Thai name | English name."))
+    categories = TextAreaField(
+        _l("Categories (optional)"), description=_l("One per line: Thai name | English name.")
+    )
     propose_level = SelectField(_l("Who may propose"), choices=_levels, default="1")
     vote_level = SelectField(_l("Who may vote"), choices=_levels, default="2")
     ballot_type = SelectField(
@@ -94,7 +119,8 @@ class ProcessForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, message=_l("At least 1."))],
     )
     max_points = IntegerField(
-        _l("Points per cumulative ballot"), validators=[Optional(), NumberRange(min=1, message=_l("At least 1."))]
+        _l("Points per cumulative ballot"),
+        validators=[Optional(), NumberRange(min=1, message=_l("At least 1."))],
     )
     rule = SelectField(
         _l("Counting rule"),
@@ -118,7 +144,9 @@ class ProcessForm(FlaskForm):
                 continue
             parts = [p.strip() for p in line.split("|")]
             if len(parts) != 3 or not parts[0] or not parts[2].replace(",", "").isdigit():
-                raise ValidationError(_("Write each district on its own line as: Thai name | English name | budget."))
+                raise ValidationError(
+                    _("Write each district on its own line as: Thai name | English name | budget.")
+                )
             specs.append(DistrictSpec(parts[0][:120], parts[1][:120] or None, int(parts[2].replace(",", ""))))
         return specs
 
@@ -134,14 +162,21 @@ class ProcessForm(FlaskForm):
 class ProposalForm(PublicForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(_l("Please give the proposal a title.")), Length(max=200, message=_l("At most 200 characters."))],
+        validators=[
+            DataRequired(_l("Please give the proposal a title.")),
+            Length(max=200, message=_l("At most 200 characters.")),
+        ],
     )
     description = TextAreaField(
         _l("What should be done, and why"),
-        validators=[DataRequired(_l("Please describe the proposal.")), Length(max=10000, message=_l("At most 10,000 characters."))],
+        validators=[
+            DataRequired(_l("Please describe the proposal.")),
+            Length(max=10000, message=_l("At most 10,000 characters.")),
+        ],
     )
     location = StringField(
-        _l("Where"), validators=[Length(max=300, message=_l("At most 300 characters."))],
+        _l("Where"),
+        validators=[Length(max=300, message=_l("At most 300 characters."))],
         description=_l("A street, a park, a building."),
     )
     estimated_cost = IntegerField(
@@ -189,7 +224,10 @@ class UpdateForm(FlaskForm):
     )
     text = TextAreaField(
         _l("What changed"),
-        validators=[DataRequired(_l("Please write what changed.")), Length(max=5000, message=_l("At most 5,000 characters."))],
+        validators=[
+            DataRequired(_l("Please write what changed.")),
+            Length(max=5000, message=_l("At most 5,000 characters.")),
+        ],
     )
 
 

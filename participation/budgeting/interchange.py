@@ -35,7 +35,11 @@ from participation.budgeting.services import BudgetError, create_process, electi
 from participation.identity import keyed_hash
 
 #: pabulib ``vote_type`` <-> ballot type.
-VOTE_TYPES = {"approval": BallotType.approval, "cumulative": BallotType.cumulative, "knapsack": BallotType.knapsack}
+VOTE_TYPES = {
+    "approval": BallotType.approval,
+    "cumulative": BallotType.cumulative,
+    "knapsack": BallotType.knapsack,
+}
 #: How many ballot or choice rows go into the database per statement.
 CHUNK = 5000
 
@@ -84,9 +88,11 @@ def import_election(
     closes = max(closes, opens) + timedelta(days=1)  # the file's last day is a voting day
     max_points = None
     if ballot_type == BallotType.cumulative:
-        max_points = int(meta.get("max_sum_points") or 0) or max(
-            (sum(v.get("points", [])) for v in election.votes), default=1
-        ) or 1
+        max_points = (
+            int(meta.get("max_sum_points") or 0)
+            or max((sum(v.get("points", [])) for v in election.votes), default=1)
+            or 1
+        )
     title = meta.get("description") or slug
     process = create_process(
         organisation=organisation,
@@ -152,14 +158,18 @@ def import_election(
         points = vote.get("points") or [1] * len(vote["vote"])
         for external_id, pts in zip(vote["vote"], points, strict=True):
             if pts > 0:
-                choices.append({"ballot_id": ballot_id, "proposal_id": proposal_ids[external_id], "points": pts})
+                choices.append(
+                    {"ballot_id": ballot_id, "proposal_id": proposal_ids[external_id], "points": pts}
+                )
     for start in range(0, len(choices), CHUNK):
         db.session.execute(insert(BallotChoice), choices[start : start + CHUNK])
     db.session.flush()
     return process
 
 
-def export_election(process: BudgetProcess, district: BudgetDistrict | None = None) -> pabulib.PabulibElection:
+def export_election(
+    process: BudgetProcess, district: BudgetDistrict | None = None
+) -> pabulib.PabulibElection:
     """The process (or one of its districts) as a pabulib election; no voter information."""
     if process.districts and district is None:
         raise BudgetError("district_needed")
@@ -184,7 +194,8 @@ def export_election(process: BudgetProcess, district: BudgetDistrict | None = No
             "num_votes": str(len(ballots)),
             "budget": str(budget),
             "vote_type": vote_type,
-            "rule": meta.get("rule") if meta.get("rule", "").startswith("equalshares") and process.rule == Rule.mes
+            "rule": meta.get("rule")
+            if meta.get("rule", "").startswith("equalshares") and process.rule == Rule.mes
             else ("equalshares/add1" if process.rule == Rule.mes else "greedy"),
             "currency": process.currency,
         }

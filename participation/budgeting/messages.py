@@ -26,9 +26,13 @@ def error_message(code: str, **details) -> str:
         "district_needed": _("Please choose your district."),
         "unknown_category": _("Please choose one of the categories of this process."),
         "not_proposals_phase": _("Proposals can only be submitted while the proposals phase is open."),
-        "identity_level_propose": _("Your account does not have the identity level this process requires to propose."),
+        "identity_level_propose": _(
+            "Your account does not have the identity level this process requires to propose."
+        ),
         "cost_not_positive": _("The cost must be a whole number of baht greater than zero."),
-        "cost_over_budget": _("The cost cannot be more than the budget (%(budget)s).", budget=format_decimal(budget or 0)),
+        "cost_over_budget": _(
+            "The cost cannot be more than the budget (%(budget)s).", budget=format_decimal(budget or 0)
+        ),
         "title_needed": _("Please give the proposal a title."),
         "review_closed": _("Proposals can only be reviewed before voting opens."),
         "reason_needed": _("Please give the public reason why the proposal is not feasible."),

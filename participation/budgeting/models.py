@@ -84,7 +84,9 @@ class BudgetProcess(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Short stable name used in addresses and on the command line.
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     title_th: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str | None] = mapped_column(String(200))
     description_th: Mapped[str] = mapped_column(Text, default="")
@@ -320,7 +322,9 @@ class ImplementationUpdate(TimestampMixin, Base):
     __tablename__ = "budget_implementation_updates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("budget_proposals.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("budget_proposals.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[ImplementationStatus] = mapped_column(
         str_enum(ImplementationStatus, "budget_implementation_status")
     )

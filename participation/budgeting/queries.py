@@ -42,7 +42,10 @@ def home_items(limit: int = 4):
     items = []
     ranked = sorted(
         processes(),
-        key=lambda p: (p.phase_at(now) not in (Phase.proposals, Phase.voting), -p.voting_opens_at.timestamp()),
+        key=lambda p: (
+            p.phase_at(now) not in (Phase.proposals, Phase.voting),
+            -p.voting_opens_at.timestamp(),
+        ),
     )
     for process in ranked[:limit]:
         items.append(
@@ -76,9 +79,18 @@ def proposal_counts(process: BudgetProcess) -> Counter:
 
 def ballots_by_district(process: BudgetProcess) -> dict[int | None, int]:
     rows = db.session.execute(
-        select(Ballot.district_id, func.count()).where(Ballot.process_id == process.id).group_by(Ballot.district_id)
+        select(Ballot.district_id, func.count())
+        .where(Ballot.process_id == process.id)
+        .group_by(Ballot.district_id)
     ).all()
     return dict(rows)
 
 
-__all__ = ["processes", "home_items", "proposals_of", "proposal_counts", "ballots_by_district", "ProposalStatus"]
+__all__ = [
+    "processes",
+    "home_items",
+    "proposals_of",
+    "proposal_counts",
+    "ballots_by_district",
+    "ProposalStatus",
+]

@@ -182,9 +182,11 @@ def record_phases(now: datetime) -> int:
                 payload={"process": process.slug, "from": previous.value, "to": phase.value},
             )
         )
-        if phase.order >= Phase.results.order and db.session.scalar(
-            select(BudgetResult.id).where(BudgetResult.process_id == process.id)
-        ) is None:
+        if (
+            phase.order >= Phase.results.order
+            and db.session.scalar(select(BudgetResult.id).where(BudgetResult.process_id == process.id))
+            is None
+        ):
             publish_results(process, now=now)
         changed += 1
     db.session.flush()

@@ -12,7 +12,14 @@ from participation import db, subjects
 from participation.accounts.models import Organisation
 from participation.accounts.permissions import is_site_admin
 from participation.budgeting import permissions, queries, services
-from participation.budgeting.forms import BallotForm, ProcessForm, ProposalForm, ReviewForm, UpdateForm, to_utc
+from participation.budgeting.forms import (
+    BallotForm,
+    ProcessForm,
+    ProposalForm,
+    ReviewForm,
+    UpdateForm,
+    to_utc,
+)
 from participation.budgeting.messages import error_message
 from participation.budgeting.models import (
     BallotType,
@@ -22,6 +29,8 @@ from participation.budgeting.models import (
     Phase,
     Rule,
 )
+from participation.comments import queries as comment_queries
+from participation.comments import registry as comment_registry
 from participation.extensions import limiter
 from participation.i18n import _, format_number, localized
 from participation.identity import IdentityLevel
@@ -46,6 +55,15 @@ subjects.register(
         url=lambda p: url_for("budgeting.proposal", slug=p.process.slug, proposal_id=p.id),
         organisation_id=lambda p: p.process.organisation_id,
         author_id=lambda p: p.author_id,
+    )
+)
+
+
+comment_registry.register_policy(
+    comment_registry.CommentPolicy(
+        subject_type="budget_proposal",
+        # Residents discuss a proposal from submission through implementation.
+        is_open=lambda p: p.process.phase_at(db.utcnow()) != Phase.upcoming,
     )
 )
 
@@ -173,7 +191,9 @@ def _choices_for(form: ProposalForm, process: BudgetProcess) -> None:
     form.district_id.choices = [(0, _("Choose a district"))] + [
         (d.id, localized(d, "name")) for d in process.districts
     ]
-    form.category_id.choices = [(0, _("No category"))] + [(c.id, localized(c, "name")) for c in process.categories]
+    form.category_id.choices = [(0, _("No category"))] + [
+        (c.id, localized(c, "name")) for c in process.categories
+    ]
 
 
 @bp.route("/<slug>/propose", methods=["GET", "POST"])
@@ -238,17 +258,10 @@ def _render_proposal(process, item, *, review_form, update_form, status=200):
             review_form=review_form,
             update_form=update_form,
             phase=process.phase_at(db.utcnow()),
-            comments_stream=_comments_stream(),
+            comments_page=comment_queries.stream_for_request("budget_proposal", item.id),
         ),
         status,
     )
-
-
-def _comments_stream():
-    """The comment system's stream macro, once the comments domain is installed."""
-    from flask import current_app
-
-    return "comments.create" in current_app.view_functions
 
 
 @bp.post("/<slug>/proposals/<int:proposal_id>/review")
@@ -297,7 +310,9 @@ def post_update(slug: str, proposal_id: int):
         else:
             db.session.commit()
             flash(_("The update was published."), "success")
-            return redirect(url_for("budgeting.proposal", slug=process.slug, proposal_id=item.id) + "#updates")
+            return redirect(
+                url_for("budgeting.proposal", slug=process.slug, proposal_id=item.id) + "#updates"
+            )
     return _render_proposal(process, item, review_form=ReviewForm(), update_form=form, status=422)
 
 
@@ -345,7 +360,9 @@ def vote(slug: str):
     refusal = services.can_vote_now(process, current_user, now)
     if refusal:
         status = 401 if refusal == "sign_in_to_vote" else 403
-        return render_template("budgeting/closed.html", process=process, message=error_message(refusal)), status
+        return render_template(
+            "budgeting/closed.html", process=process, message=error_message(refusal)
+        ), status
     mine = services.my_ballot(process, current_user)
     form = BallotForm()
     if request.method == "POST":
@@ -354,7 +371,11 @@ def vote(slug: str):
     else:
         default = mine[0].district_id if mine else None
         district, chosen = _district_arg(process, request.args.get("district") or default)
-        choices = mine[1] if mine and (not process.districts or mine[0].district_id == getattr(district, "id", None)) else {}
+        choices = (
+            mine[1]
+            if mine and (not process.districts or mine[0].district_id == getattr(district, "id", None))
+            else {}
+        )
         parsed = True
     if not chosen:
         if request.method == "POST":
@@ -388,7 +409,9 @@ def vote(slug: str):
             else:
                 db.session.commit()
                 flash(
-                    _("Your ballot was saved. You can change it until voting closes; only your last ballot counts."),
+                    _(
+                        "Your ballot was saved. You can change it until voting closes; only your last ballot counts."
+                    ),
                     "success",
                 )
                 return redirect(url_for("budgeting.vote", slug=process.slug))
@@ -401,7 +424,11 @@ def vote(slug: str):
             projects=projects,
             choices=choices,
             check=check,
-            check_messages=[error_message(code) for code in check.errors if code != "empty_ballot" or request.method == "POST"],
+            check_messages=[
+                error_message(code)
+                for code in check.errors
+                if code != "empty_ballot" or request.method == "POST"
+            ],
             form=form,
             has_ballot=mine is not None,
             checked=request.method == "POST",
@@ -417,7 +444,10 @@ def explain(rule: str, row: dict, budget_left_at_turn: int | None, currency: str
     """One sentence saying why a project was or was not selected."""
     reason = row["reason"]
     if reason == "selected":
-        return _("Selected: it fitted in the budget left when its turn came (%(left)s).", left=money(budget_left_at_turn, currency))
+        return _(
+            "Selected: it fitted in the budget left when its turn came (%(left)s).",
+            left=money(budget_left_at_turn, currency),
+        )
     if reason == "not_enough_budget":
         if rule == "greedy":
             return _(
@@ -475,8 +505,12 @@ def _district_view(process, key, district, entry, names):
                 "cost": row["cost"],
                 "selected": row["status"] == "selected",
                 "why": explain(official, row, left_at_turn.get(tally_id), process.currency),
-                "other_selected": (outcomes[other]["results"][tally_id]["status"] == "selected") if other else None,
-                "other_why": explain(other, outcomes[other]["results"][tally_id], left_at_turn.get(tally_id), process.currency)
+                "other_selected": (outcomes[other]["results"][tally_id]["status"] == "selected")
+                if other
+                else None,
+                "other_why": explain(
+                    other, outcomes[other]["results"][tally_id], left_at_turn.get(tally_id), process.currency
+                )
                 if other
                 else None,
             }
@@ -515,7 +549,8 @@ def results(slug: str):
     names = {p.id: p.title for p in queries.proposals_of(process)}
     districts = {str(d.id): d for d in process.districts}
     views = [
-        _district_view(process, key, districts.get(key), entry, names) for key, entry in data["districts"].items()
+        _district_view(process, key, districts.get(key), entry, names)
+        for key, entry in data["districts"].items()
     ]
     return render_template(
         "budgeting/results.html", process=process, snapshot=snapshot, districts=views, Rule=Rule

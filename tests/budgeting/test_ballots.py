@@ -35,20 +35,29 @@ def test_knapsack_over_budget_refused_without_javascript(client, login, db, budg
     page = client.get(f"/budgets/{process.slug}/vote")
     assert page.status_code == 200 and "budget-ballot.js" in page.get_data(as_text=True)
     # "Check the totals" (no JS): the server computes the running total and explains the problem.
-    check = client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id, b.id], "action": "check"},
-                        headers={"Accept-Language": "en"})
+    check = client.post(
+        f"/budgets/{process.slug}/vote",
+        data={"project": [a.id, b.id], "action": "check"},
+        headers={"Accept-Language": "en"},
+    )
     html = check.get_data(as_text=True)
     assert check.status_code == 422
     assert "฿1,100" in html and "cost more than the budget" in html
     assert _ballots(db) == 0
     # Submitting the same over-budget ballot is refused too, nothing saved, choices kept.
-    refused = client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id, b.id], "action": "submit"},
-                          headers={"Accept-Language": "en"})
+    refused = client.post(
+        f"/budgets/{process.slug}/vote",
+        data={"project": [a.id, b.id], "action": "submit"},
+        headers={"Accept-Language": "en"},
+    )
     assert refused.status_code == 422 and "cost more than the budget" in refused.get_data(as_text=True)
     assert f'value="{a.id}" id="project-{a.id}" data-cost="600" checked' in refused.get_data(as_text=True)
     assert _ballots(db) == 0
-    ok_check = client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id, c.id], "action": "check"},
-                           headers={"Accept-Language": "en"})
+    ok_check = client.post(
+        f"/budgets/{process.slug}/vote",
+        data={"project": [a.id, c.id], "action": "check"},
+        headers={"Accept-Language": "en"},
+    )
     assert ok_check.status_code == 200 and "฿900" in ok_check.get_data(as_text=True)
     assert _ballots(db) == 0  # checking never saves
     ok = client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id, c.id]})
@@ -60,8 +69,12 @@ def test_approval_limit(client, login, db, budget):
     process = budget.process(Phase.voting, ballot_type=BallotType.approval, max_choices=2)
     ids = [budget.feasible(process, f"โครงการ {i}", 100 + i).id for i in range(3)]
     login(budget.voter())
-    response = client.post(f"/budgets/{process.slug}/vote", data={"project": ids}, headers={"Accept-Language": "en"})
-    assert response.status_code == 422 and "more projects than this ballot allows" in response.get_data(as_text=True)
+    response = client.post(
+        f"/budgets/{process.slug}/vote", data={"project": ids}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 422 and "more projects than this ballot allows" in response.get_data(
+        as_text=True
+    )
     assert _ballots(db) == 0
     assert client.post(f"/budgets/{process.slug}/vote", data={"project": ids[:2]}).status_code == 302
     assert _ballots(db) == 1
@@ -79,7 +92,9 @@ def test_cumulative_points(client, login, db, budget):
     assert negative.status_code == 422 and "greater than zero" in negative.get_data(as_text=True)
     garbage = client.post(url, data={f"points-{a.id}": "many"}, headers=en)
     assert garbage.status_code == 422
-    check = client.post(url, data={f"points-{a.id}": "6", f"points-{b.id}": "4", "action": "check"}, headers=en)
+    check = client.post(
+        url, data={f"points-{a.id}": "6", f"points-{b.id}": "4", "action": "check"}, headers=en
+    )
     assert check.status_code == 200 and 'data-total="points">10<' in check.get_data(as_text=True)
     assert _ballots(db) == 0
     assert client.post(url, data={f"points-{a.id}": "6", f"points-{b.id}": "4"}).status_code == 302
@@ -103,7 +118,9 @@ def test_votes_outside_the_voting_phase_refused(phase, client, login, db, budget
     process = budget.process(phase)
     project = budget.feasible(process, "โครงการ", 100)
     login(budget.voter())
-    response = client.post(f"/budgets/{process.slug}/vote", data={"project": [project.id]}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/budgets/{process.slug}/vote", data={"project": [project.id]}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 403 and "Voting is not open" in response.get_data(as_text=True)
     assert _ballots(db) == 0
 
@@ -111,7 +128,9 @@ def test_votes_outside_the_voting_phase_refused(phase, client, login, db, budget
 def test_anonymous_and_unverified_cannot_vote(client, login, db, budget, factory, knapsack):
     process, (a, *_rest) = knapsack
     en = {"Accept-Language": "en"}
-    assert client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id]}, headers=en).status_code == 401
+    assert (
+        client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id]}, headers=en).status_code == 401
+    )
     login(factory.user())  # email only; the process asks for a national ID
     response = client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id]}, headers=en)
     assert response.status_code == 403 and "verified identity" in response.get_data(as_text=True)
@@ -119,8 +138,12 @@ def test_anonymous_and_unverified_cannot_vote(client, login, db, budget, factory
 
 
 def test_district_vote(client, login, db, budget):
-    process = budget.process(Phase.voting, districts=[("สีลม", "Si Lom", 600), ("สุริยวงศ์", None, 400)],
-                             total_budget=1000, ballot_type=BallotType.knapsack)
+    process = budget.process(
+        Phase.voting,
+        districts=[("สีลม", "Si Lom", 600), ("สุริยวงศ์", None, 400)],
+        total_budget=1000,
+        ballot_type=BallotType.knapsack,
+    )
     silom, surawong = process.districts
     in_silom = budget.feasible(process, "สีลม 1", 500, district=silom)
     in_surawong = budget.feasible(process, "สุริยวงศ์ 1", 300, district=surawong)
@@ -135,7 +158,10 @@ def test_district_vote(client, login, db, budget):
     assert no_district.status_code == 422
     assert client.post(url, data={"district_id": str(silom.id), "project": [in_silom.id]}).status_code == 302
     # Voting in another district replaces the ballot: one ballot per voter per process.
-    assert client.post(url, data={"district_id": str(surawong.id), "project": [in_surawong.id]}).status_code == 302
+    assert (
+        client.post(url, data={"district_id": str(surawong.id), "project": [in_surawong.id]}).status_code
+        == 302
+    )
     rows = db.execute(select(Ballot.district_id)).all()
     assert rows == [(surawong.id,)]
     assert _choices(db) == {in_surawong.id: 1}
@@ -180,7 +206,12 @@ def test_choice_constraints(db, budget, knapsack):
         with pytest.raises(IntegrityError):
             db.commit()
         db.rollback()
-    db.add_all([BallotChoice(ballot_id=ballot.id, proposal_id=a.id), BallotChoice(ballot_id=ballot.id, proposal_id=a.id)])
+    db.add_all(
+        [
+            BallotChoice(ballot_id=ballot.id, proposal_id=a.id),
+            BallotChoice(ballot_id=ballot.id, proposal_id=a.id),
+        ]
+    )
     with pytest.raises(IntegrityError):
         db.commit()
     db.rollback()

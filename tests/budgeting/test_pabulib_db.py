@@ -63,7 +63,9 @@ def test_import_tally_reproduces_and_export_round_trips(name, db, factory, runne
     assert process is not None
 
     # Every ballot is in the database, none linked to an account.
-    assert db.scalar(select(func.count(Ballot.id)).where(Ballot.process_id == process.id)) == len(election.votes)
+    assert db.scalar(select(func.count(Ballot.id)).where(Ballot.process_id == process.id)) == len(
+        election.votes
+    )
     assert db.scalar(
         select(func.count(BallotChoice.id)).join(Ballot).where(Ballot.process_id == process.id)
     ) == sum(len([p for p in (v.get("points") or [1] * len(v["vote"])) if p]) for v in election.votes)
@@ -173,4 +175,6 @@ def test_tally_by_process_id_and_default_rule(db, runner, tmp_path):
     result = runner.invoke(args=["budgeting", "tally", str(process.id), "--json"])
     assert json.loads(result.output) == ["a"]
     # MES on the same ballots: both voters share 100; a costs 60 and is bought, b cannot be.
-    assert json.loads(runner.invoke(args=["budgeting", "tally", "tiny", "--rule", "mes", "--json"]).output) == ["a"]
+    assert json.loads(
+        runner.invoke(args=["budgeting", "tally", "tiny", "--rule", "mes", "--json"]).output
+    ) == ["a"]

@@ -38,13 +38,20 @@ def test_phase_follows_the_clock_and_the_worker_records_it(db, budget):
     assert process.phase_at(process.implementation_opens_at) == Phase.implementation
 
     assert "participation.budgeting.services:record_phases" in worker.JOBS
-    assert worker.run_once(start + timedelta(minutes=1))["participation.budgeting.services:record_phases"] == 1
-    assert worker.run_once(start + timedelta(minutes=2))["participation.budgeting.services:record_phases"] == 0
+    assert (
+        worker.run_once(start + timedelta(minutes=1))["participation.budgeting.services:record_phases"] == 1
+    )
+    assert (
+        worker.run_once(start + timedelta(minutes=2))["participation.budgeting.services:record_phases"] == 0
+    )
     worker.run_once(process.voting_closes_at + timedelta(minutes=1))
     db.expire_all()
     assert db.get(BudgetProcess, process.id).recorded_phase == Phase.results
     changes = _events(db, "budget.phase_changed")
-    assert [(e.payload["from"], e.payload["to"]) for e in changes] == [("upcoming", "proposals"), ("proposals", "results")]
+    assert [(e.payload["from"], e.payload["to"]) for e in changes] == [
+        ("upcoming", "proposals"),
+        ("proposals", "results"),
+    ]
     # Entering results publishes them once.
     assert len(_events(db, "budget.results_published")) == 1
     with pytest.raises(ValueError):
@@ -74,9 +81,13 @@ def test_create_process_over_http_and_settings_refused(client, login, db, budget
     bad = client.post("/budgets/new", data={**data, "districts": "สีลม | Si Lom | 100"})
     assert bad.status_code == 422
     assert "The district budgets must add up to the total budget." in bad.get_data(as_text=True)
-    cumulative_mes = client.post("/budgets/new", data={**data, "ballot_type": "cumulative", "max_points": "10"})
+    cumulative_mes = client.post(
+        "/budgets/new", data={**data, "ballot_type": "cumulative", "max_points": "10"}
+    )
     assert cumulative_mes.status_code == 422
-    assert "Method of Equal Shares needs approval or knapsack ballots" in cumulative_mes.get_data(as_text=True)
+    assert "Method of Equal Shares needs approval or knapsack ballots" in cumulative_mes.get_data(
+        as_text=True
+    )
     assert db.scalar(select(BudgetProcess)) is None
     ok = client.post("/budgets/new", data=data)
     assert ok.status_code == 302
@@ -103,8 +114,12 @@ def test_proposal_submitted_reviewed_and_events(client, login, db, budget, facto
     author = login(factory.user())
     response = client.post(
         f"/budgets/{process.slug}/propose",
-        data={"title": "ทางเท้าซอยสีลม 3", "description": "ซ่อมทางเท้าที่ชำรุด", "location": "ซอยสีลม 3",
-              "estimated_cost": "250000"},
+        data={
+            "title": "ทางเท้าซอยสีลม 3",
+            "description": "ซ่อมทางเท้าที่ชำรุด",
+            "location": "ซอยสีลม 3",
+            "estimated_cost": "250000",
+        },
     )
     assert response.status_code == 302
     proposal = db.scalar(select(BudgetProposal))
@@ -115,7 +130,10 @@ def test_proposal_submitted_reviewed_and_events(client, login, db, budget, facto
 
     client.post("/signout")
     login(budget.staff)
-    bad = client.post(f"/budgets/{process.slug}/proposals/{proposal.id}/review", data={"decision": "not_feasible", "reason": ""})
+    bad = client.post(
+        f"/budgets/{process.slug}/proposals/{proposal.id}/review",
+        data={"decision": "not_feasible", "reason": ""},
+    )
     assert bad.status_code == 422
     assert "Please give the public reason" in bad.get_data(as_text=True)
     over = client.post(
@@ -144,13 +162,17 @@ def test_reviewed_event_goes_to_the_author(db, budget, factory):
 
     process = budget.process(Phase.review)
     author = factory.user()
-    proposal = BudgetProposal(process_id=process.id, author_id=author.id, title="ไฟส่องสว่าง", estimated_cost=1000)
+    proposal = BudgetProposal(
+        process_id=process.id, author_id=author.id, title="ไฟส่องสว่าง", estimated_cost=1000
+    )
     db.add(proposal)
     db.flush()
     seen = []
     events.listen(seen.append)
     try:
-        services.review_proposal(proposal, budget.staff, feasible=False, official_cost=None, reason="ไม่ใช่อำนาจของเขต")
+        services.review_proposal(
+            proposal, budget.staff, feasible=False, official_cost=None, reason="ไม่ใช่อำนาจของเขต"
+        )
     finally:
         events._listeners.remove(seen.append)
     assert seen[-1].kind == "budget.proposal_reviewed" and seen[-1].recipient_ids == [author.id]
@@ -159,13 +181,19 @@ def test_reviewed_event_goes_to_the_author(db, budget, factory):
 
 @pytest.mark.parametrize(
     ("cost", "message"),
-    [("0", "greater than zero"), ("-5", "greater than zero"), ("1000001", "cannot be more than the budget"), ("abc", "whole number")],
+    [
+        ("0", "greater than zero"),
+        ("-5", "greater than zero"),
+        ("1000001", "cannot be more than the budget"),
+        ("abc", "whole number"),
+    ],
 )
 def test_impossible_costs_are_refused(cost, message, client, login, db, budget, factory):
     process = budget.process(Phase.proposals)
     login(factory.user())
     response = client.post(
-        f"/budgets/{process.slug}/propose", data={"title": "สวน", "description": "สวนหย่อม", "estimated_cost": cost}
+        f"/budgets/{process.slug}/propose",
+        data={"title": "สวน", "description": "สวนหย่อม", "estimated_cost": cost},
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -176,12 +204,17 @@ def test_impossible_costs_are_refused(cost, message, client, login, db, budget, 
 def test_proposals_only_in_their_phase_and_district_required(client, login, db, budget, factory):
     closed = budget.process(Phase.review)
     login(factory.user())
-    response = client.post(f"/budgets/{closed.slug}/propose", data={"title": "x", "description": "y", "estimated_cost": "10"})
+    response = client.post(
+        f"/budgets/{closed.slug}/propose", data={"title": "x", "description": "y", "estimated_cost": "10"}
+    )
     assert response.status_code == 403
     assert "only be submitted while the proposals phase is open" in response.get_data(as_text=True)
-    with_districts = budget.process(Phase.proposals, districts=[("สีลม", "Si Lom", 600000), ("สุริยวงศ์", None, 400000)])
+    with_districts = budget.process(
+        Phase.proposals, districts=[("สีลม", "Si Lom", 600000), ("สุริยวงศ์", None, 400000)]
+    )
     response = client.post(
-        f"/budgets/{with_districts.slug}/propose", data={"title": "x", "description": "y", "estimated_cost": "500000"}
+        f"/budgets/{with_districts.slug}/propose",
+        data={"title": "x", "description": "y", "estimated_cost": "500000"},
     )
     assert response.status_code == 422 and "Please choose your district." in response.get_data(as_text=True)
     surawong = with_districts.districts[1]
@@ -193,7 +226,9 @@ def test_proposals_only_in_their_phase_and_district_required(client, login, db, 
     assert db.scalar(select(BudgetProposal)) is None
 
 
-@pytest.mark.parametrize("who", ["anonymous", "citizen", "other_staff", "moderator", "own_staff", "org_admin", "site_admin"])
+@pytest.mark.parametrize(
+    "who", ["anonymous", "citizen", "other_staff", "moderator", "own_staff", "org_admin", "site_admin"]
+)
 def test_review_permission_matrix(who, client, login, db, budget, factory):
     process = budget.process(Phase.review)
     proposal = BudgetProposal(process_id=process.id, title="ลานกีฬา", estimated_cost=1000)
@@ -210,7 +245,8 @@ def test_review_permission_matrix(who, client, login, db, budget, factory):
     if who != "anonymous":
         login(users[who]())
     response = client.post(
-        f"/budgets/{process.slug}/proposals/{proposal.id}/review", data={"decision": "feasible", "official_cost": "900"}
+        f"/budgets/{process.slug}/proposals/{proposal.id}/review",
+        data={"decision": "feasible", "official_cost": "900"},
     )
     allowed = who in ("own_staff", "org_admin", "site_admin")
     assert response.status_code == (302 if allowed else 403 if who != "anonymous" else 302)
