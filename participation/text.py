@@ -43,8 +43,9 @@ Rendering (:func:`render_markdown`)
     allowlist: ``p br em strong code ul ol li blockquote a``; the only
     attributes are ``href`` and ``rel`` on ``<a>``. An ``href`` must be an
     absolute ``http:``/``https:`` URL with a host or a ``mailto:`` address
-    (checked by markdown-it's link validator and again by bleach, after entity
-    and percent decoding), so ``javascript:``, ``data:``, ``vbscript:``,
+    (checked by markdown-it's link validator after it decodes entities and
+    backslash escapes, again by bleach's attribute filter and protocol check,
+    and once more on the final ``<a>`` tokens), so ``javascript:``, ``data:``, ``vbscript:``,
     relative and protocol-relative URLs and every obfuscated variant are never
     links; such a Markdown link stays literal text. Every link gets
     ``rel="nofollow ugc noopener"`` and no ``target``. Numbered lists lose their
@@ -133,8 +134,7 @@ _INVISIBLE = [
     0x200B,
     *range(0x202A, 0x202F),
     *range(0x2060, 0x2065),
-    *range(0x2066, 0x206A),
-    *range(0x206A, 0x2070),
+    *range(0x2066, 0x2070),
     0xFEFF,
     *range(0xFFF9, 0xFFFC),
 ]
@@ -148,7 +148,7 @@ _EXCESS_BLANK_LINES_RE = re.compile(r"\n{4,}")
 _WHITESPACE_RUN_RE = re.compile(r"\s+")
 
 
-class TextTooLong(ValueError):  # noqa: N818 - the name is part of the agreed interface
+class TextTooLong(ValueError):
     """The cleaned text is longer than the caller's limit (counted in code points)."""
 
     def __init__(self, limit: int, length: int) -> None:
@@ -159,6 +159,8 @@ class TextTooLong(ValueError):  # noqa: N818 - the name is part of the agreed in
 
 def _sanitise_characters(text: str) -> str:
     """Apply the character policy (NFC, line breaks, controls, invisibles) only."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
     text = _SURROGATE_RE.sub("\ufffd", str(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_DELETE_TABLE)
@@ -201,7 +203,9 @@ _BAD_HREF_CHAR_RE = re.compile(r"[\x00-\x20\x7f-\x9f\\\"'<>`]")
 
 # Bare URLs that become links: an explicit http(s) scheme is required (bleach's
 # default pattern would also link data:, ftp: and scheme-less host names).
-_BARE_URL_RE = re.compile(r"""\(*\bhttps?://[^\s<>"'`{}|\\^\[\]]+""", re.IGNORECASE)
+# A URL may follow Thai text without a space ("ดูที่https://..."), so only an ASCII
+# letter, digit or scheme character right before it prevents a link.
+_BARE_URL_RE = re.compile(r"""\(*(?<![a-z0-9+.\-])https?://[^\s<>"'`{}|\\^\[\]]+""", re.IGNORECASE)
 
 
 def _is_safe_href(url: str) -> bool:
@@ -283,7 +287,7 @@ def _max_depth(tokens: Iterable[Token]) -> int:
 
 def _plain_paragraphs(text: str) -> list[str]:
     paragraphs = (p.strip() for p in re.split(r"\n[^\S\n]*\n", text))
-    return [f"<p>{escape(p)}</p>\n".replace("\n", "<br>\n", p.count("\n")) for p in paragraphs if p]
+    return ["<p>" + str(escape(p)).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs if p]
 
 
 def _html_blocks(source: str) -> list[str]:
@@ -366,6 +370,9 @@ def _plain_text(text: str) -> str:
     return _WHITESPACE_RUN_RE.sub(" ", "".join(parts)).strip()
 
 
+_THAI_LEADING_VOWELS = frozenset("เแโใไ")
+
+
 def _is_combining(char: str) -> bool:
     return unicodedata.category(char) in ("Mn", "Mc", "Me")
 
@@ -377,8 +384,9 @@ def excerpt(text: str, length: int) -> str:
     whitespace collapses to single spaces. When the text is longer, it is cut
     (at the last space in the final fifth of the window if there is one, and
     never between a character and its combining marks, so Thai vowels and tone
-    marks are not orphaned) and ``"…"`` is appended within the limit. The
-    result is plain text, not HTML: escape it when inserting it into a page.
+    marks are not orphaned, nor right after a Thai leading vowel) and ``"…"``
+    is appended within the limit. The result is plain text, not HTML: escape it
+    when inserting it into a page.
     """
     if length <= 0:
         return ""
@@ -390,6 +398,8 @@ def excerpt(text: str, length: int) -> str:
     if space > cut * 4 // 5:
         cut = space
     while 0 < cut < len(visible) and _is_combining(visible[cut]):
+        cut -= 1
+    while cut > 0 and visible[cut - 1] in _THAI_LEADING_VOWELS:
         cut -= 1
     return visible[:cut].rstrip() + "…"
 
@@ -539,12 +549,16 @@ def simhash(text: str) -> int:
     Near-duplicate texts get hashes that differ in few bits, so a database can
     find form-letter candidates without comparing every pair. Intended use:
     store it with each comment (PostgreSQL ``BIGINT`` takes it after
-    ``h - 2**64 if h >= 2**63 else h``; SQLite ``INTEGER`` likewise), index four
-    16-bit bands of it (or a ``bit(64)`` column), take as candidates the
-    comments that share at least one band exactly (this finds every hash within
-    a Hamming distance of 3 and most within about 10), then confirm each
-    candidate with :func:`similarity` >= 0.8. SimHash alone is a heuristic: it
-    narrows the search, it never decides. Texts without letters hash to 0.
+    ``h - 2**64 if h >= 2**63 else h``; SQLite ``INTEGER`` likewise), plus its
+    eight 8-bit bands (``h >> 8 * i & 0xFF``) in indexed columns; take as
+    candidates the comments of the same hearing that share at least one band
+    (by the pigeonhole principle this finds every hash within a Hamming
+    distance of 7: form-letter variants typically differ in 3-10 bits, while
+    unrelated texts differ in about 32), then confirm each candidate with
+    :func:`similarity` >= 0.8. SimHash alone is a heuristic: it narrows the
+    search and may miss a variant, it never decides; a periodic exact pass
+    with :func:`similarity` over one hearing catches the rest. Texts without
+    letters hash to 0.
     Stable across processes and platforms (BLAKE2b, not ``hash()``).
     """
     counts = [0] * 64

@@ -1,4 +1,4 @@
-# ruff: noqa: S101  (pytest tests assert; the project config ignores S101 for tests too)
+# ruff: noqa: S101, S311  (pytest asserts; seeded fuzzing; pyproject ignores both here)
 """Tests for participation.text: sanitising, rendering and form-letter helpers.
 
 The XSS corpus follows the OWASP XSS Filter Evasion Cheat Sheet plus Markdown-specific
@@ -9,6 +9,7 @@ HTML parser against the allowlist, not with string matching.
 from __future__ import annotations
 
 import html
+import random
 import unicodedata
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -332,6 +333,50 @@ def test_dangerous_markdown_links_stay_literal_text(payload: str) -> None:
     assert "alert(1)" in html.unescape(rendered) or "msgbox" in rendered or "hi" in rendered
 
 
+FUZZ_PIECES = [
+    *"<>\"'`[]()!*_&#;:/\\ \n\t-=%",
+    "1. ",
+    "> ",
+    "javascript",
+    "JaVa",
+    "script",
+    "data",
+    "vbscript",
+    "http",
+    "https",
+    "mailto",
+    "://",
+    "&#",
+    "x6A",
+    "106",
+    "&colon;",
+    "on",
+    "onerror",
+    "img",
+    "src",
+    "href",
+    "svg",
+    "style",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "ร่าง",
+    "\x00",
+    "\u202e",
+    "www.",
+    ".org",
+]
+
+
+def test_random_markup_soup_is_always_safe() -> None:
+    rng = random.Random(20240601)
+    for _ in range(2_000):
+        source = "".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(1, 60)))
+        assert_safe_html(str(render_markdown(source)))
+        assert_safe_html(str(plain(source)), frozenset({"br"}))
+        assert_safe_html(str(highlight(source, ["a", "script", "ร่าง"])), frozenset({"mark"}))
+
+
 def test_deep_nesting_keeps_the_text_and_stays_shallow() -> None:
     rendered = str(render_markdown("> " * 10_000 + "deep\n\nafter"))
     collector = assert_safe_html(rendered)
@@ -396,6 +441,7 @@ def test_links_get_rel_and_no_target() -> None:
         ("[mail](mailto:office@example.org)", "mailto:office@example.org"),
         ("[ref]\n\n[ref]: https://example.org/ref", "https://example.org/ref"),
         ("ดูที่ https://th.wikipedia.org/wiki/กฎหมาย ครับ", "https://th.wikipedia.org/wiki/กฎหมาย"),
+        ("ดูได้ที่https://example.org/hearing/1 ครับ", "https://example.org/hearing/1"),
     ],
 )
 def test_autolinks_and_other_links(source: str, href: str) -> None:
@@ -408,7 +454,15 @@ def test_autolinks_and_other_links(source: str, href: str) -> None:
 
 
 def test_scheme_less_and_relative_urls_are_not_links() -> None:
-    for source in ("example.org", "www.example.org", "[x](/hearings/1)", "[x](//cdn.example)"):
+    sources = (
+        "example.org",
+        "www.example.org",
+        "[x](/hearings/1)",
+        "[x](//cdn.example)",
+        "xhttps://example.org",
+        "ftp://example.org",
+    )
+    for source in sources:
         assert "<a" not in str(render_markdown(source)), source
 
 
@@ -442,6 +496,14 @@ def test_markup_input_is_not_trusted() -> None:
 
 def test_render_strips_controls_and_bidi_overrides() -> None:
     assert str(render_markdown("a\x00b\u202ec\x1bd")) == "<p>abcd</p>"
+
+
+def test_non_text_input_is_rejected() -> None:
+    for function in (render_markdown, plain, clean_text):
+        with pytest.raises(TypeError):
+            function(None)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            function(b"bytes")  # type: ignore[arg-type]
 
 
 def test_empty_input() -> None:
@@ -566,6 +628,10 @@ def test_excerpt_never_splits_thai_combining_marks() -> None:
         body = snippet.rstrip("…")
         assert not body or not unicodedata.combining(text[len(body)])
         assert unicodedata.category(text[len(body)])[0] != "M"
+
+
+def test_excerpt_does_not_end_on_a_thai_leading_vowel() -> None:
+    assert excerpt("กขคเรียน" * 3, 5) == "กขค…"
 
 
 def test_highlight() -> None:

@@ -86,6 +86,10 @@ def error_message(code: str, details: dict | None = None) -> str:
         "unknown_subject": _("This item does not take comments."),
         "closed": _("Comments are closed here."),
         "identity": _("Please verify your email address before you comment."),
+        "identity_id": _(
+            "Comments here need a verified national ID or digital ID. "
+            "Please declare your national ID in your account settings."
+        ),
         "blocked": _("Your account may not post or flag at the moment because of a moderation decision."),
         "bad_parent": _("You can only reply to a published comment of this page."),
         "bad_part": _("Please choose a part of this text from the list."),
@@ -108,4 +112,13 @@ def error_message(code: str, details: dict | None = None) -> str:
 
 
 #: Refusals that are about permission (403); the others are about the text (422).
-FORBIDDEN_CODES = {"sign_in", "closed", "identity", "blocked", "not_author", "edit_window", "not_deletable"}
+FORBIDDEN_CODES = {
+    "sign_in",
+    "closed",
+    "identity",
+    "identity_id",
+    "blocked",
+    "not_author",
+    "edit_window",
+    "not_deletable",
+}

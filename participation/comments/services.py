@@ -29,6 +29,7 @@ from participation.comments.models import (
     StakeholderGroup,
 )
 from participation.events import Event, publish
+from participation.identity import IdentityLevel
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +154,11 @@ def check_can_post(user: User, policy: registry.CommentPolicy, subject, now: dat
         raise CommentError("sign_in")
     if not policy.is_open(subject):
         raise CommentError("closed")
-    if not user.has_identity_level(policy.required_level(subject)):
-        raise CommentError("identity", level=policy.required_level(subject).name)
+    required = policy.required_level(subject)
+    if not user.has_identity_level(required):
+        raise CommentError(
+            "identity" if required <= IdentityLevel.email else "identity_id", level=required.name
+        )
     block = active_block(user, now)
     if block is not None:
         raise CommentError("blocked", until=block.until)

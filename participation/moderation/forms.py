@@ -136,5 +136,6 @@ def error_message(code: str) -> str:
         "already_decided": _("This appeal has already been decided."),
         "not_moderator": _("Only moderators can do this."),
         "cannot_block": _("This account cannot be blocked."),
+        "empty": _("Please explain your appeal."),
     }
     return messages.get(code, _("This could not be done."))

@@ -52,6 +52,15 @@ def register_test_subject(subject_policy):
     yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_locale_per_request(app):
+    """Requests made inside the ``db`` fixture's app context share ``g``, where
+    Flask-Babel caches the locale; recompute it per request as in production."""
+    import flask_babel
+
+    app.before_request(flask_babel.refresh)
+
+
 @pytest.fixture
 def org(factory):
     return factory.organisation()
