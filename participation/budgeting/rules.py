@@ -219,9 +219,7 @@ class _Election:
         )
 
 
-def greedy(
-    projects: Sequence[Project], budget: int, ballots: Iterable[BallotLike]
-) -> Outcome:
+def greedy(projects: Sequence[Project], budget: int, ballots: Iterable[BallotLike]) -> Outcome:
     """Greedy by votes (cumulative ballots: by points), as cities run it.
 
     Projects are taken in order of total points, most first (ties: lower cost first, then
@@ -329,9 +327,7 @@ class _Mes:
         class_of_money: dict[Fraction, int] = {endowment: 0}
         # Lower bounds on rho: with full shares, q >= cost / votes, i.e. rho >= 1 / votes.
         # Money only decreases, so a project's last computed rho stays a lower bound.
-        heap = [
-            (Fraction(1, self.e.votes[i]), rank, i) for i, rank in self.tie_rank.items()
-        ]
+        heap = [(Fraction(1, self.e.votes[i]), rank, i) for i, rank in self.tie_rank.items()]
         heapq.heapify(heap)
         winners: list[int] = []
         payments: list[Fraction] = []
@@ -383,9 +379,7 @@ class _Mes:
         """True if no project with votes that MES left out fits in the real budget left."""
         left = self.e.budget - run.total_cost
         chosen = set(run.winners)
-        return not any(
-            self.e.costs[i] <= left for i in self.tie_rank if i not in chosen
-        )
+        return not any(self.e.costs[i] <= left for i in self.tie_rank if i not in chosen)
 
 
 def mes(
@@ -450,8 +444,9 @@ def _mes_outcome(engine: _Mes, run: _MesRun | None, steps: int, utilitarian: boo
         for step, (i, q) in enumerate(zip(run.winners, run.payments, strict=True), start=1):
             selected.append(i)
             total_cost += election.costs[i]
-            by_index[i] = _result(election, i, SELECTED, REASON_SELECTED_MES, round=step,
-                                  max_payment=q)
+            by_index[i] = _result(
+                election, i, SELECTED, REASON_SELECTED_MES, round=step, max_payment=q
+            )
     if utilitarian:
         for rank, i in enumerate(election.greedy_order(), start=1):
             if i in by_index or election.votes[i] == 0:
@@ -459,8 +454,7 @@ def _mes_outcome(engine: _Mes, run: _MesRun | None, steps: int, utilitarian: boo
             if election.costs[i] <= election.budget - total_cost:
                 selected.append(i)
                 total_cost += election.costs[i]
-                by_index[i] = _result(election, i, SELECTED, REASON_SELECTED_COMPLETION,
-                                      rank=rank)
+                by_index[i] = _result(election, i, SELECTED, REASON_SELECTED_COMPLETION, rank=rank)
     for i in range(len(election.projects)):
         if i in by_index:
             continue
@@ -483,7 +477,9 @@ def _mes_outcome(engine: _Mes, run: _MesRun | None, steps: int, utilitarian: boo
     )
 
 
-def _result(election: _Election, i: int, status: str, reason: str, **extra: object) -> ProjectResult:
+def _result(
+    election: _Election, i: int, status: str, reason: str, **extra: object
+) -> ProjectResult:
     return ProjectResult(
         project_id=election.ids[i],
         cost=election.costs[i],

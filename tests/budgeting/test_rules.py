@@ -181,8 +181,13 @@ def test_mes_partial_payment_when_a_supporter_runs_short():
 def test_mes_tie_breaking_votes_then_cost_then_id():
     # Everyone affords everything, so rho = 1 / votes: c (3 votes) first, then a, b, d, e
     # tie with 2 votes: cheaper first (d, e at 5, then b, then a), d before e by id.
-    projects = [Project("a", 20), Project("b", 10), Project("c", 30), Project("e", 5),
-                Project("d", 5)]
+    projects = [
+        Project("a", 20),
+        Project("b", 10),
+        Project("c", 30),
+        Project("e", 5),
+        Project("d", 5),
+    ]
     ballots = [{"a", "b", "c", "d", "e"}, {"a", "b", "c", "d", "e"}, {"c"}]
     outcome = mes(projects, 3000, ballots, completion=None)
     assert outcome.selected == ["c", "d", "e", "b", "a"]
