@@ -41,6 +41,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from math import gcd
+from operator import itemgetter
 
 Ballot = Mapping[str, int]
 """A ballot: project id -> points. Approval ballots give 1 point per approved project."""
@@ -255,22 +257,34 @@ def greedy(projects: Sequence[Project], budget: int, ballots: Iterable[BallotLik
 
 @dataclass
 class _MesRun:
-    """One MES run: winners with the maximum payment, and the final voter money."""
+    """One MES run: winners with their maximum payment, and what every voter has left.
+
+    Voter group ``g`` holds ``money[c] / scales[epoch[c]]`` with ``c = voter_class[g]``.
+    """
 
     endowment: Fraction
     winners: list[int]
     payments: list[Fraction]
     total_cost: int
     voter_class: list[int]
-    class_money: list[Fraction]
+    money: list[int]
+    epoch: list[int]
+    scales: list[int]
+
+    def class_money(self, k: int) -> Fraction:
+        return Fraction(self.money[k], self.scales[self.epoch[k]])
 
 
 class _Mes:
-    """MES with cost utilities on grouped approval ballots.
+    """MES with cost utilities on grouped approval ballots, in exact integer arithmetic.
 
     Voters holding the same amount of money form one *class*; a voter group (identical
-    ballots) points to its class. Evaluating a project sums its supporters per class, so the
-    exact ``Fraction`` arithmetic only runs over the few distinct amounts of money.
+    ballots) points to its class, so evaluating a project only does arithmetic on the
+    distinct amounts among its supporters. Money is kept as integers over a common
+    denominator ``scale`` that grows (by least common multiple) as payments with new
+    denominators are made; a class created in step ``r`` stores its numerator over that
+    step's scale (its *epoch*), and is brought to the current scale by an exact integer
+    factor. No floating-point number is ever used.
     """
 
     def __init__(self, election: _Election) -> None:
@@ -280,100 +294,108 @@ class _Mes:
             key=lambda i: (-election.votes[i], election.costs[i], election.ids[i]),
         )
         self.tie_rank = {i: r for r, i in enumerate(by_tie)}
+        # One entry per voter (a group repeated by its weight), for C-level class counting.
+        self.supporters = [
+            [g for g in election.approvers[i] for _ in range(election.weights[g])]
+            for i in range(len(election.projects))
+        ]
 
-    def _classes_of(self, i: int, voter_class: list[int]) -> dict[int, int]:
-        weights = self.e.weights
-        counts: dict[int, int] = {}
-        get = counts.get
-        for g in self.e.approvers[i]:
-            k = voter_class[g]
-            counts[k] = get(k, 0) + weights[g]
-        return counts
-
-    def _max_payment(
-        self, i: int, voter_class: list[int], class_money: list[Fraction]
-    ) -> Fraction | None:
-        """The least ``q`` such that supporters paying ``min(money, q)`` cover the cost.
-
-        ``None`` when the supporters together have less money than the cost.
-        """
-        cost = self.e.costs[i]
-        counts = self._classes_of(i, voter_class)
-        if sum(class_money[k] * w for k, w in counts.items()) < cost:
-            return None
-        paid: Fraction = Fraction(0)
-        still_paying = self.e.votes[i]
-        for k in sorted(counts, key=class_money.__getitem__):
-            q = (cost - paid) / still_paying
-            money = class_money[k]
-            if q <= money:
-                return q
-            paid += money * counts[k]
-            still_paying -= counts[k]
-        raise AssertionError("unreachable: supporters can afford the project")
+    def _classes_of(self, i: int, voter_class: list[int]) -> Counter[int]:
+        """Number of project ``i``'s supporters in each money class."""
+        supporters = self.supporters[i]
+        if len(supporters) == 1:
+            return Counter((voter_class[supporters[0]],))
+        return Counter(itemgetter(*supporters)(voter_class))
 
     def run(self, endowment: Fraction, cost_limit: int | None) -> _MesRun | None:
         """Run MES with the given per-voter share.
 
         Each step buys the affordable project with the least payment per unit of utility
-        ``rho = q / cost`` (``q`` from :meth:`_max_payment`); ties go to more votes, then lower
-        cost, then lower project id. Returns ``None`` as soon as the cost of the bought
-        projects exceeds ``cost_limit`` (used by add1: that run cannot be kept).
+        ``rho = q / cost``, where ``q`` is the least amount such that supporters paying
+        ``min(their money, q)`` cover the cost; ties go to more votes, then lower cost, then
+        lower project id. Returns ``None`` as soon as the cost of the bought projects
+        exceeds ``cost_limit`` (used by add1: that run cannot be kept).
         """
         costs = self.e.costs
+        votes = self.e.votes
         approvers = self.e.approvers
         voter_class = [0] * len(self.e.groups)
-        class_money: list[Fraction] = [endowment]
-        class_of_money: dict[Fraction, int] = {endowment: 0}
+        money = [endowment.numerator, 0]  # class 0: the full share; class 1: nothing left
+        epoch = [0, 0]
+        scales = [endowment.denominator]
+        factors = [1]  # factors[r] = scales[-1] // scales[r]
+        scale = scales[-1]
         # Lower bounds on rho: with full shares, q >= cost / votes, i.e. rho >= 1 / votes.
         # Money only decreases, so a project's last computed rho stays a lower bound.
-        heap = [(Fraction(1, self.e.votes[i]), rank, i) for i, rank in self.tie_rank.items()]
+        heap = [(Fraction(1, votes[i]), rank, i) for i, rank in self.tie_rank.items()]
         heapq.heapify(heap)
         winners: list[int] = []
         payments: list[Fraction] = []
         total_cost = 0
         while heap:
-            best: tuple[Fraction, int, int, Fraction] | None = None
-            evaluated: list[tuple[Fraction, int, int, Fraction]] = []
+            best: tuple[Fraction, int, int, Fraction, Counter[int]] | None = None
+            evaluated: list[tuple[Fraction, int, int]] = []
             while heap and (best is None or heap[0][0] <= best[0]):
                 _, rank, i = heapq.heappop(heap)
-                q = self._max_payment(i, voter_class, class_money)
-                if q is None:
+                counts = self._classes_of(i, voter_class)
+                amounts = sorted((money[k] * factors[epoch[k]], w) for k, w in counts.items())
+                cost = costs[i] * scale
+                if sum(amount * w for amount, w in amounts) < cost:
                     continue  # unaffordable now, hence for the rest of the run
-                candidate = (q / costs[i], rank, i, q)
-                evaluated.append(candidate)
-                if best is None or candidate[:2] < best[:2]:
-                    best = candidate
+                paid = 0
+                still_paying = votes[i]
+                for amount, w in amounts:
+                    if cost - paid <= amount * still_paying:
+                        break
+                    paid += amount * w
+                    still_paying -= w
+                q = Fraction(cost - paid, still_paying * scale)
+                rho = q / costs[i]
+                evaluated.append((rho, rank, i))
+                if best is None or (rho, rank) < best[:2]:
+                    best = (rho, rank, i, q, counts)
             if best is None:
                 break
+            _, _, winner, q, counts = best
             for candidate in evaluated:
-                if candidate is not best:
-                    heapq.heappush(heap, candidate[:3])
-            _, _, winner, q = best
+                if candidate[2] != winner:
+                    heapq.heappush(heap, candidate)
             winners.append(winner)
             payments.append(q)
             total_cost += costs[winner]
             if cost_limit is not None and total_cost > cost_limit:
                 return None
+            # New common denominator, so that q is a whole number of units.
+            step = q.denominator // gcd(scale, q.denominator)
+            if step > 1:
+                scale *= step
+                factors = [f * step for f in factors]
+            scales.append(scale)
+            factors.append(1)
+            new_epoch = len(scales) - 1
+            q_units = q.numerator * (scale // q.denominator)
             moved: dict[int, int] = {}
-            for g in approvers[winner]:
-                k = voter_class[g]
-                new = moved.get(k)
+            created: dict[int, int] = {}
+            for k in counts:
+                left = money[k] * factors[epoch[k]] - q_units
+                if left <= 0:
+                    moved[k] = 1
+                    continue
+                new = created.get(left)
                 if new is None:
-                    money = class_money[k]
-                    left = money - q if money > q else Fraction(0)
-                    new = class_of_money.get(left)
-                    if new is None:
-                        new = len(class_money)
-                        class_money.append(left)
-                        class_of_money[left] = new
-                    moved[k] = new
-                voter_class[g] = new
-        return _MesRun(endowment, winners, payments, total_cost, voter_class, class_money)
+                    new = len(money)
+                    money.append(left)
+                    epoch.append(new_epoch)
+                    created[left] = new
+                moved[k] = new
+            for g in approvers[winner]:
+                voter_class[g] = moved[voter_class[g]]
+        return _MesRun(endowment, winners, payments, total_cost, voter_class, money, epoch, scales)
 
     def supporters_money(self, i: int, run: _MesRun) -> Fraction:
+        """What project ``i``'s supporters have left together at the end of ``run``."""
         counts = self._classes_of(i, run.voter_class)
-        return sum((run.class_money[k] * w for k, w in counts.items()), Fraction(0))
+        return sum((run.class_money(k) * w for k, w in counts.items()), Fraction(0))
 
     def is_exhaustive(self, run: _MesRun) -> bool:
         """True if no project with votes that MES left out fits in the real budget left."""
