@@ -303,8 +303,8 @@ class _Mes:
     def _classes_of(self, i: int, voter_class: list[int]) -> Counter[int]:
         """Number of project ``i``'s supporters in each money class."""
         supporters = self.supporters[i]
-        if len(supporters) == 1:
-            return Counter((voter_class[supporters[0]],))
+        if len(supporters) <= 1:
+            return Counter(voter_class[g] for g in supporters)
         return Counter(itemgetter(*supporters)(voter_class))
 
     def run(self, endowment: Fraction, cost_limit: int | None) -> _MesRun | None:
