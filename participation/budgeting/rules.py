@@ -307,6 +307,29 @@ class _Mes:
             return Counter(voter_class[g] for g in supporters)
         return Counter(itemgetter(*supporters)(voter_class))
 
+    @staticmethod
+    def _max_payment(
+        amounts: list[tuple[int, int]], cost: int, supporters: int
+    ) -> tuple[int, int] | None:
+        """Least ``q = num / den`` such that supporters paying ``min(money, q)`` cover ``cost``.
+
+        ``amounts`` lists (money, number of supporters holding it), all in the same integer
+        units as ``cost``. Returns ``(num, den)``, or ``None`` if the supporters together have
+        less than ``cost``.
+        """
+        if min(amounts)[0] * supporters >= cost:
+            return cost, supporters  # everyone can pay an equal share
+        if sum(amount * w for amount, w in amounts) < cost:
+            return None
+        amounts.sort()
+        paid = 0
+        for amount, w in amounts:
+            if cost - paid <= amount * supporters:
+                break
+            paid += amount * w  # these supporters pay all they have
+            supporters -= w
+        return cost - paid, supporters
+
     def run(self, endowment: Fraction, cost_limit: int | None) -> _MesRun | None:
         """Run MES with the given per-voter share.
 
@@ -338,18 +361,11 @@ class _Mes:
             while heap and (best is None or heap[0][0] <= best[0]):
                 _, rank, i = heapq.heappop(heap)
                 counts = self._classes_of(i, voter_class)
-                amounts = sorted((money[k] * factors[epoch[k]], w) for k, w in counts.items())
-                cost = costs[i] * scale
-                if sum(amount * w for amount, w in amounts) < cost:
+                amounts = [(money[k] * factors[epoch[k]], w) for k, w in counts.items()]
+                share = self._max_payment(amounts, costs[i] * scale, votes[i])
+                if share is None:
                     continue  # unaffordable now, hence for the rest of the run
-                paid = 0
-                still_paying = votes[i]
-                for amount, w in amounts:
-                    if cost - paid <= amount * still_paying:
-                        break
-                    paid += amount * w
-                    still_paying -= w
-                q = Fraction(cost - paid, still_paying * scale)
+                q = Fraction(share[0], share[1] * scale)
                 rho = q / costs[i]
                 evaluated.append((rho, rank, i))
                 if best is None or (rho, rank) < best[:2]:
