@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import gcd
-from operator import itemgetter
+from operator import itemgetter, mul
 
 Ballot = Mapping[str, int]
 """A ballot: project id -> points. Approval ballots give 1 point per approved project."""
@@ -309,21 +309,20 @@ class _Mes:
 
     @staticmethod
     def _max_payment(
-        amounts: list[tuple[int, int]], cost: int, supporters: int
+        amounts: list[int], weights: list[int], cost: int, supporters: int
     ) -> tuple[int, int] | None:
         """Least ``q = num / den`` such that supporters paying ``min(money, q)`` cover ``cost``.
 
-        ``amounts`` lists (money, number of supporters holding it), all in the same integer
-        units as ``cost``. Returns ``(num, den)``, or ``None`` if the supporters together have
-        less than ``cost``.
+        ``weights[j]`` supporters hold ``amounts[j]`` each, in the same integer units as
+        ``cost``; ``supporters == sum(weights)``. Returns ``(num, den)``, or ``None`` if the
+        supporters together have less than ``cost``.
         """
-        if min(amounts)[0] * supporters >= cost:
+        if min(amounts) * supporters >= cost:
             return cost, supporters  # everyone can pay an equal share
-        if sum(amount * w for amount, w in amounts) < cost:
+        if sum(map(mul, amounts, weights)) < cost:
             return None
-        amounts.sort()
         paid = 0
-        for amount, w in amounts:
+        for amount, w in sorted(zip(amounts, weights, strict=True)):
             if cost - paid <= amount * supporters:
                 break
             paid += amount * w  # these supporters pay all they have
@@ -361,8 +360,10 @@ class _Mes:
             while heap and (best is None or heap[0][0] <= best[0]):
                 _, rank, i = heapq.heappop(heap)
                 counts = self._classes_of(i, voter_class)
-                amounts = [(money[k] * factors[epoch[k]], w) for k, w in counts.items()]
-                share = self._max_payment(amounts, costs[i] * scale, votes[i])
+                amounts = [money[k] * factors[epoch[k]] for k in counts]
+                share = self._max_payment(
+                    amounts, list(counts.values()), costs[i] * scale, votes[i]
+                )
                 if share is None:
                     continue  # unaffordable now, hence for the rest of the run
                 q = Fraction(share[0], share[1] * scale)
