@@ -2,8 +2,10 @@
 
 Usage: python bench/bench_tally.py [--data-dir DIR] [--runs N]
 
-Prints one row per ``.pb`` file with the median wall-clock time of ``--runs`` runs of:
-parse (read + validate), greedy, and MES with add1 completion (approval files only).
+Prints one row per ``.pb`` file with the median time of ``--runs`` runs of: parse (validate
+bytes already in memory), greedy, and MES with add1 completion (approval files only). Each
+time is shown as wall-clock seconds / CPU seconds of this process; CPU time is the figure to
+compare on a shared, busy machine.
 """
 
 from __future__ import annotations
@@ -27,13 +29,15 @@ def default_data_dir() -> Path:
     return Path(override) if override else (REPO_ROOT / ".." / "shared" / "data" / "pabulib")
 
 
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    timings = []
+def median_seconds(action: Callable[[], object], runs: int) -> str:
+    """Median wall-clock and CPU seconds of ``runs`` calls, formatted ``wall/cpu``."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start_wall, start_cpu = time.perf_counter(), time.process_time()
         action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+        wall.append(time.perf_counter() - start_wall)
+        cpu.append(time.process_time() - start_cpu)
+    return f"{statistics.median(wall):.3f}/{statistics.median(cpu):.3f}"
 
 
 def main() -> int:
@@ -46,8 +50,8 @@ def main() -> int:
         print(f"no .pb files in {args.data_dir}", file=sys.stderr)
         return 1
     header = (
-        f"{'file':40} {'voters':>7} {'proj':>5} {'parse s':>8} {'greedy s':>9} "
-        f"{'mes+add1 s':>11} {'add1 steps':>10}"
+        f"{'file':40} {'voters':>7} {'proj':>5} {'parse s':>13} {'greedy s':>13} "
+        f"{'mes+add1 s':>15} {'add1 steps':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -58,18 +62,18 @@ def main() -> int:
         greedy_s = median_seconds(
             lambda t=tally: rules.greedy(t.projects, t.budget, t.ballots), args.runs
         )
-        mes_s: str = "n/a"
-        steps: str = "n/a"
+        mes_s = "n/a"
+        steps = "n/a"
         if all(set(ballot.values()) <= {1} for ballot in tally.ballots):
             outcome = rules.mes(tally.projects, tally.budget, tally.ballots)
             steps = str(outcome.add1_steps)
-            seconds = median_seconds(
+            mes_s = median_seconds(
                 lambda t=tally: rules.mes(t.projects, t.budget, t.ballots), args.runs
             )
-            mes_s = f"{seconds:.3f}"
         print(
-            f"{path.name:40} {len(tally.ballots):>7} {len(tally.projects):>5} {parse_s:>8.3f} "
-            f"{greedy_s:>9.3f} {mes_s:>11} {steps:>10}"
+            f"{path.name:40} {len(tally.ballots):>7} {len(tally.projects):>5} {parse_s:>13} "
+            f"{greedy_s:>13} {mes_s:>15} {steps:>10}",
+            flush=True,
         )
     return 0
 

@@ -31,6 +31,13 @@ Guarantees
 * Results are deterministic: every tie is broken by a documented total order.
 * Every project of the input appears in :attr:`Outcome.results` with a status and a reason code.
 * ``Outcome.total_cost <= budget`` always.
+
+Reason codes (:attr:`ProjectResult.reason`)
+-------------------------------------------
+``selected`` (greedy), ``selected_mes``, ``selected_completion`` (MES utilitarian completion),
+``not_enough_budget`` (greedy: did not fit the budget left at its turn; MES: costs more than
+the whole budget), ``supporters_budget_spent`` (MES: its supporters' remaining shares together
+were less than its cost), ``no_votes`` (MES: nobody voted for it).
 """
 
 from __future__ import annotations
@@ -449,6 +456,18 @@ def mes(
     * ``"add1_utilitarian"``: ``"add1"``, then projects left out are added greedily by votes
       (ties: lower cost, then id) while they fit in the unspent real budget.
 
+    Compared with the floating-point reference code of equalshares.net: exact arithmetic
+    (a float sum of shares can fall short of a cost that the shares cover exactly); ties are
+    broken by votes, then cost, then id (the reference goes by lower cost, then more votes,
+    and stops on a remaining tie); exhaustiveness only considers projects with at least one
+    vote (a project nobody voted for can never be bought by MES, so counting it would make
+    add1 run forever). On the pabulib samples marked ``equalshares/add1`` (Assen 2024,
+    Swiecie 2023) this reproduces the recorded outcome; the utilitarian completion does not
+    (in Assen it would add a project that was not funded).
+
+    Cost: each add1 step is a full MES run (as in the reference); a run evaluates only the
+    projects whose lower bound on ``q / cost`` could still beat the best one found.
+
     Raises ``ValueError`` for ballots with points other than 1 (cost utilities need approval
     ballots) and for an unknown ``completion``.
     """
@@ -463,7 +482,8 @@ def mes(
     steps = 0
     if n:
         run = engine.run(Fraction(budget, n), None)
-        assert run is not None
+        if run is None:
+            raise RuntimeError("an MES run without a cost limit always completes")
         if completion in ("add1", "add1_utilitarian"):
             while not engine.is_exhaustive(run):
                 candidate = engine.run(Fraction(budget // n + steps + 1), budget)
