@@ -1,5 +1,6 @@
 """Tally rules: reproduction of real elections and small elections computed by hand."""
 
+import random
 from fractions import Fraction
 
 import pytest
@@ -265,3 +266,75 @@ def test_empty_election():
     assert outcome.selected == []
     assert outcome.results["a"].reason == rules.REASON_NO_VOTES
     assert greedy([], 10, []).selected == []
+
+
+def reference_mes(projects, budget, ballots, add1):
+    """Direct transcription of the equalshares.net reference code, with Fractions and this
+    module's tie-breaking (votes, cost, id), one entry per voter and no optimisation."""
+    cost = {p.id: p.cost for p in projects}
+    approvers = {p.id: [v for v, ballot in enumerate(ballots) if p.id in ballot] for p in projects}
+    voted = [p.id for p in projects if approvers[p.id]]
+
+    def fixed(total):
+        money = [Fraction(total, len(ballots))] * len(ballots)
+        remaining = set(voted)
+        winners = []
+        while True:
+            best, best_key = None, None
+            for c in sorted(remaining):
+                if sum(money[v] for v in approvers[c]) < cost[c]:
+                    continue
+                paid, still = Fraction(0), len(approvers[c])
+                for v in sorted(approvers[c], key=lambda v: money[v]):
+                    q = (cost[c] - paid) / still
+                    if q <= money[v]:
+                        break
+                    paid += money[v]
+                    still -= 1
+                key = (q / cost[c], -len(approvers[c]), cost[c], c)
+                if best_key is None or key < best_key:
+                    best, best_key = c, key
+            if best is None:
+                return winners
+            q = best_key[0] * cost[best]
+            for v in approvers[best]:
+                money[v] = max(money[v] - q, Fraction(0))
+            winners.append(best)
+            remaining.remove(best)
+
+    def exhaustive(outcome):
+        left = budget - sum(cost[c] for c in outcome)
+        return all(cost[c] > left for c in voted if c not in outcome)
+
+    outcome = fixed(budget)
+    step = budget // len(ballots) * len(ballots)
+    while add1 and not exhaustive(outcome):
+        step += len(ballots)
+        candidate = fixed(step)
+        if sum(cost[c] for c in candidate) > budget:
+            break
+        outcome = candidate
+    return outcome
+
+
+def test_mes_matches_plain_reference_on_random_elections():
+    generator = random.Random(20240601)
+    for _ in range(300):
+        projects = [
+            Project(f"p{i}", generator.choice([3, 7, 10, 12, 25, 40, 41, 60]))
+            for i in range(generator.randint(1, 6))
+        ]
+        ids = [p.id for p in projects]
+        ballots = [
+            set(generator.sample(ids, generator.randint(0, len(ids))))
+            for _ in range(generator.randint(1, 9))
+        ]
+        budget = generator.randint(0, 150)
+        for add1 in (False, True):
+            outcome = mes(projects, budget, ballots, completion="add1" if add1 else None)
+            assert outcome.selected == reference_mes(projects, budget, ballots, add1), (
+                projects,
+                budget,
+                ballots,
+            )
+            assert outcome.total_cost <= budget
