@@ -46,9 +46,8 @@ import heapq
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from math import gcd
+from math import floor, gcd
 from operator import itemgetter, mul
 
 Ballot = Mapping[str, int]
@@ -153,10 +152,9 @@ class Outcome:
 
 
 def _display(value: Fraction) -> str:
-    quantized = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-    return str(quantized)
+    """A non-negative amount rounded half-up to cents, computed exactly (e.g. ``"66.67"``)."""
+    cents = floor(value * 100 + Fraction(1, 2))
+    return f"{cents // 100}.{cents % 100:02d}"
 
 
 class _Election:
@@ -453,8 +451,8 @@ def mes(
       votes that it left out still fits in the unspent real budget), re-run MES with share
       ``budget // voters + k`` for ``k = 1, 2, ...``, keeping each outcome whose total cost
       fits the real budget and stopping at the first that does not.
-    * ``"add1_utilitarian"``: ``"add1"``, then projects left out are added greedily by votes
-      (ties: lower cost, then id) while they fit in the unspent real budget.
+    * ``"add1_utilitarian"``: ``"add1"``, then projects left out that have votes are added
+      greedily by votes (ties: lower cost, then id) while they fit in the unspent real budget.
 
     Compared with the floating-point reference code of equalshares.net: exact arithmetic
     (a float sum of shares can fall short of a cost that the shares cover exactly); ties are
@@ -523,7 +521,8 @@ def _mes_outcome(engine: _Mes, run: _MesRun | None, steps: int, utilitarian: boo
             reason = REASON_NOT_ENOUGH_BUDGET
         else:
             reason = REASON_SUPPORTERS_BUDGET_SPENT
-        money = engine.supporters_money(i, run) if run is not None else None
+        has_supporters = run is not None and election.votes[i] > 0
+        money = engine.supporters_money(i, run) if has_supporters else None
         by_index[i] = _result(election, i, NOT_SELECTED, reason, supporters_money=money)
     return Outcome(
         rule="mes",

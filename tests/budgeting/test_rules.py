@@ -1,6 +1,7 @@
 """Tally rules: reproduction of real elections and small elections computed by hand."""
 
 import random
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -338,3 +339,16 @@ def test_mes_matches_plain_reference_on_random_elections():
                 ballots,
             )
             assert outcome.total_cost <= budget
+
+
+def test_display_rounds_half_up_exactly():
+    result = rules.ProjectResult("a", 1, 1, 1, rules.SELECTED, rules.REASON_SELECTED_MES)
+    shown = {
+        Fraction(1, 200): "0.01",
+        Fraction(1, 3): "0.33",
+        Fraction(2, 3): "0.67",
+        Fraction(12345, 1): "12345.00",
+        Fraction(0): "0.00",
+    }
+    for value, text in shown.items():
+        assert replace(result, max_payment=value).max_payment_display == text
