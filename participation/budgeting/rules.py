@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import floor, gcd
@@ -280,6 +280,16 @@ class _MesRun:
         return Fraction(self.money[k], self.scales[self.epoch[k]])
 
 
+def _getter(keys: list[int]) -> Callable[[list[int]], tuple[int, ...]]:
+    """``f(values) == tuple(values[k] for k in keys)``, done in C by ``itemgetter``."""
+    if len(keys) == 1:
+        only = keys[0]
+        return lambda values: (values[only],)
+    if not keys:
+        return lambda values: ()
+    return itemgetter(*keys)
+
+
 class _Mes:
     """MES with cost utilities on grouped approval ballots, in exact integer arithmetic.
 
@@ -299,18 +309,16 @@ class _Mes:
             key=lambda i: (-election.votes[i], election.costs[i], election.ids[i]),
         )
         self.tie_rank = {i: r for r, i in enumerate(by_tie)}
-        # One entry per voter (a group repeated by its weight), for C-level class counting.
-        self.supporters = [
-            [g for g in election.approvers[i] for _ in range(election.weights[g])]
+        # C-level lookup of the classes of a project's supporters, one entry per voter (a
+        # group repeated by its weight), for counting.
+        self.voters_getter = [
+            _getter([g for g in election.approvers[i] for _ in range(election.weights[g])])
             for i in range(len(election.projects))
         ]
 
     def _classes_of(self, i: int, voter_class: list[int]) -> Counter[int]:
         """Number of project ``i``'s supporters in each money class."""
-        supporters = self.supporters[i]
-        if len(supporters) <= 1:
-            return Counter(voter_class[g] for g in supporters)
-        return Counter(itemgetter(*supporters)(voter_class))
+        return Counter(self.voters_getter[i](voter_class))
 
     @staticmethod
     def _max_payment(
@@ -360,7 +368,7 @@ class _Mes:
         payments: list[Fraction] = []
         total_cost = 0
         while heap:
-            best: tuple[Fraction, int, int, Fraction, Counter[int]] | None = None
+            best: tuple[Fraction, int, int, Fraction, Counter[int], list[int]] | None = None
             evaluated: list[tuple[Fraction, int, int]] = []
             while heap and (best is None or heap[0][0] <= best[0]):
                 _, rank, i = heapq.heappop(heap)
@@ -375,10 +383,10 @@ class _Mes:
                 rho = q / costs[i]
                 evaluated.append((rho, rank, i))
                 if best is None or (rho, rank) < best[:2]:
-                    best = (rho, rank, i, q, counts)
+                    best = (rho, rank, i, q, counts, amounts)
             if best is None:
                 break
-            _, _, winner, q, counts = best
+            _, _, winner, q, counts, amounts = best
             for candidate in evaluated:
                 if candidate[2] != winner:
                     heapq.heappush(heap, candidate)
@@ -394,22 +402,15 @@ class _Mes:
                 factors = [f * step for f in factors]
             scales.append(scale)
             factors.append(1)
-            new_epoch = len(scales) - 1
             q_units = q.numerator * (scale // q.denominator)
-            moved: dict[int, int] = {}
-            created: dict[int, int] = {}
-            for k in counts:
-                left = money[k] * factors[epoch[k]] - q_units
-                if left <= 0:
-                    moved[k] = 1
-                    continue
-                new = created.get(left)
-                if new is None:
-                    new = len(money)
-                    money.append(left)
-                    epoch.append(new_epoch)
-                    created[left] = new
-                moved[k] = new
+            # Each class of the winner's supporters moves to the class of what it has left
+            # (class 1 if nothing); equal amounts share one new class.
+            left = [amount * step - q_units for amount in amounts]
+            fresh = list(dict.fromkeys(amount for amount in left if amount > 0))
+            class_of = {amount: len(money) + j for j, amount in enumerate(fresh)}
+            money.extend(fresh)
+            epoch.extend([len(scales) - 1] * len(fresh))
+            moved = {k: class_of.get(amount, 1) for k, amount in zip(counts, left, strict=True)}
             for g in approvers[winner]:
                 voter_class[g] = moved[voter_class[g]]
         return _MesRun(endowment, winners, payments, total_cost, voter_class, money, epoch, scales)
