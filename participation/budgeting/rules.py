@@ -465,7 +465,10 @@ def mes(
     (in Assen it would add a project that was not funded).
 
     Cost: each add1 step is a full MES run (as in the reference); a run evaluates only the
-    projects whose lower bound on ``q / cost`` could still beat the best one found.
+    projects whose lower bound on ``q / cost`` could still beat the best one found, and stops
+    as soon as its cost exceeds the budget. Large elections with many add1 steps are slow in
+    pure Python: Warszawa 2020 Praga-Poludnie (14,897 voters, 134 projects, 178 steps) takes
+    about 18 s of CPU, roughly 0.1 s per run.
 
     Raises ``ValueError`` for ballots with points other than 1 (cost utilities need approval
     ballots) and for an unknown ``completion``.
