@@ -179,8 +179,7 @@ def _table(
         if len(row) != len(header):
             raise PabulibError(
                 row_line,
-                f"malformed line: {len(row)} fields where the {section} header has "
-                f"{len(header)}",
+                f"malformed line: {len(row)} fields where the {section} header has {len(header)}",
             )
         records.append((row_line, dict(zip(header, row, strict=True))))
     return header, records

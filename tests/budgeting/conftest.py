@@ -1,6 +1,12 @@
-"""Helpers for the budgeting tests: processes in a chosen phase, proposals, voters."""
+"""Budgeting test helpers: the pabulib samples shared beside the repository, and
+processes in a chosen phase, proposals and voters built through the services.
 
-from __future__ import annotations
+Locating the pabulib sample elections:
+
+The samples live in ``<repo root>/../shared/data/pabulib`` (override with the environment
+variable ``PARTICIPATION_PABULIB_DIR``). Missing samples make the tests fail, never skip:
+the reproduction of real election results is the point of these tests.
+"""
 
 import itertools
 import os
@@ -14,23 +20,41 @@ from participation.budgeting import services
 from participation.budgeting.models import BallotType, Phase, Rule
 from tests.factories import valid_national_id
 
-ROOT = Path(__file__).resolve().parents[2]
-_ids = itertools.count(100000000001)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = REPO_ROOT / ".." / "shared" / "data" / "pabulib"
+WORKTREE_DIR = REPO_ROOT / ".." / ".." / "shared" / "data" / "pabulib"
 
 
 def pabulib_dir() -> Path:
-    """The sample elections: PARTICIPATION_PABULIB_DIR, else <repo>/../shared/data/pabulib.
-
-    A worktree sits one level deeper (/work/wt/<branch>), so /work/shared is tried too.
-    """
+    """The sample directory; fails the calling test with a clear message if it is missing."""
     override = os.environ.get("PARTICIPATION_PABULIB_DIR")
-    if override:
-        return Path(override)
-    for base in (ROOT.parent, ROOT.parent.parent):
-        candidate = base / "shared" / "data" / "pabulib"
-        if candidate.is_dir():
-            return candidate
-    return ROOT.parent / "shared" / "data" / "pabulib"
+    directory = Path(override) if override else DEFAULT_DIR.resolve()
+    if not override and not directory.is_dir() and WORKTREE_DIR.is_dir():
+        # A git worktree sits one level deeper (/work/wt/<branch>) than the main checkout.
+        directory = WORKTREE_DIR.resolve()
+    if not directory.is_dir():
+        pytest.fail(
+            f"pabulib sample data not found at {directory}; clone the shared data beside the "
+            "repository (../shared/data/pabulib) or set PARTICIPATION_PABULIB_DIR",
+            pytrace=False,
+        )
+    return directory
+
+
+@pytest.fixture
+def sample_path():
+    """Return a function mapping a sample file name to its path, failing if it is absent."""
+
+    def locate(name: str) -> Path:
+        path = pabulib_dir() / name
+        if not path.is_file():
+            pytest.fail(f"pabulib sample {name} missing from {path.parent}", pytrace=False)
+        return path
+
+    return locate
+
+
+_ids = itertools.count(100000000001)
 
 
 #: Offsets (days) of each phase start relative to now, so the process is in ``phase`` now.
