@@ -75,7 +75,7 @@ def budget(db, factory):
     class Budget:
         def __init__(self):
             self.organisation = factory.organisation(slug="bang-rak")
-            self.staff = factory.staff(self.organisation)
+            self.staff = factory.staff(self.organisation, locale="en")
 
         def process(
             self,
@@ -132,6 +132,16 @@ def budget(db, factory):
             return proposal
 
         def voter(self, **kwargs):
+            kwargs.setdefault("locale", "en")  # the tests read English messages
             return factory.user(national_id=valid_national_id(str(next(_ids))), **kwargs)
 
     return Budget()
+
+
+@pytest.fixture(autouse=True)
+def fresh_locale_per_request(app):
+    """Requests made inside the ``db`` fixture's app context share ``g``, where
+    Flask-Babel caches the locale; recompute it per request as in production."""
+    import flask_babel
+
+    app.before_request(flask_babel.refresh)

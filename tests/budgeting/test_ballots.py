@@ -131,7 +131,7 @@ def test_anonymous_and_unverified_cannot_vote(client, login, db, budget, factory
     assert (
         client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id]}, headers=en).status_code == 401
     )
-    login(factory.user())  # email only; the process asks for a national ID
+    login(factory.user(locale="en"))  # email only; the process asks for a national ID
     response = client.post(f"/budgets/{process.slug}/vote", data={"project": [a.id]}, headers=en)
     assert response.status_code == 403 and "verified identity" in response.get_data(as_text=True)
     assert _ballots(db) == 0

@@ -17,7 +17,9 @@ def test_demo_processes_in_every_state(client, db, login, factory):
     assert services.tally(past, "greedy", silom).selected != services.tally(past, "mes", silom).selected
     statuses = {p.status for p in db.scalars(select(BudgetProposal))}
     assert statuses == set(ProposalStatus)
-    assert db.scalar(select(BudgetProposal).where(BudgetProposal.official_cost != BudgetProposal.estimated_cost))
+    assert db.scalar(
+        select(BudgetProposal).where(BudgetProposal.official_cost != BudgetProposal.estimated_cost)
+    )
     assert db.scalar(
         select(BudgetProposal).where(BudgetProposal.implementation_status == ImplementationStatus.completed)
     )

@@ -47,7 +47,9 @@ def divided(db, budget):
     """Six residents want A and B, four want C: greedy gives the six everything."""
 
     def make(rule: Rule, phase: Phase = Phase.results):
-        process = budget.process(phase, ballot_type=BallotType.approval, max_choices=None, total_budget=100, rule=rule)
+        process = budget.process(
+            phase, ballot_type=BallotType.approval, max_choices=None, total_budget=100, rule=rule
+        )
         a = budget.feasible(process, "ลานกีฬา A", 60)
         b = budget.feasible(process, "ทางเท้า B", 40)
         c = budget.feasible(process, "ห้องสมุด C", 40)
@@ -79,7 +81,9 @@ def test_greedy_results_page(client, db, divided):
     assert "ห้องสมุด C would be selected under the other rule." in page
 
 
-def test_results_published_when_voting_ends_and_recomputed_by_staff_only(client, login, db, budget, divided, factory):
+def test_results_published_when_voting_ends_and_recomputed_by_staff_only(
+    client, login, db, budget, divided, factory
+):
     from participation import worker
 
     process, (a, b, c) = divided(Rule.greedy)
@@ -108,7 +112,9 @@ def test_results_published_when_voting_ends_and_recomputed_by_staff_only(client,
     client.post("/signout")
     login(budget.staff)
     assert client.post(url).status_code == 302
-    assert len(db.scalars(select(LedgerEntry).where(LedgerEntry.kind == "budget.results_published")).all()) == 2
+    assert (
+        len(db.scalars(select(LedgerEntry).where(LedgerEntry.kind == "budget.results_published")).all()) == 2
+    )
 
 
 def test_results_hidden_while_voting(client, db, divided):
@@ -165,9 +171,13 @@ def test_implementation_updates(client, login, db, budget, divided, factory):
     assert json.loads(entry.payload)["status"] == "in_progress"
     # A project that was not selected takes no updates.
     refused = client.post(
-        f"/budgets/{process.slug}/proposals/{c.id}/updates", data={"status": "planned", "text": "x"}, headers=EN
+        f"/budgets/{process.slug}/proposals/{c.id}/updates",
+        data={"status": "planned", "text": "x"},
+        headers=EN,
     )
-    assert refused.status_code == 422 and "Only projects selected by the vote" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Only projects selected by the vote" in refused.get_data(
+        as_text=True
+    )
 
 
 def test_worker_job_is_registered_and_idempotent(db, divided):
