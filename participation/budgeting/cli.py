@@ -50,11 +50,17 @@ def _district_or_exit(process, name: str | None):
     help="Slug of the organisation that runs it (created if missing).",
 )
 @click.option("--slug", help="Slug of the new process (default: from the file name).")
-def import_command(path: Path, organisation_slug: str, slug: str | None) -> None:
+@click.option(
+    "--publish/--no-publish",
+    default=True,
+    show_default=True,
+    help="Compute and publish the results (both rules) after the import.",
+)
+def import_command(path: Path, organisation_slug: str, slug: str | None, publish: bool) -> None:
     """Create a process with the projects and every ballot of the pabulib file PATH."""
     from participation.accounts import services as accounts
     from participation.accounts.models import Organisation, OrganisationKind
-    from participation.budgeting import interchange, pabulib
+    from participation.budgeting import interchange, pabulib, services
     from participation.budgeting.services import BudgetError
 
     started = time.perf_counter()
@@ -79,11 +85,17 @@ def import_command(path: Path, organisation_slug: str, slug: str | None) -> None
         db.session.rollback()
         click.echo(f"{path}: cannot import: {exc.code} {exc.details or ''}".rstrip(), err=True)
         sys.exit(1)
+    imported = time.perf_counter()
     db.session.commit()
     click.echo(
         f"Imported {process.slug} (id {process.id}): {len(election.projects)} projects, "
-        f"{len(election.votes)} ballots in {time.perf_counter() - started:.2f} s."
+        f"{len(election.votes)} ballots in {imported - started:.2f} s."
     )
+    if publish:
+        # Voting is over in an imported election: store the results so its page is cheap.
+        services.publish_results(process)
+        db.session.commit()
+        click.echo(f"Results published in {time.perf_counter() - imported:.2f} s.")
 
 
 @budgeting.command("tally")

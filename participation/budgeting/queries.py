@@ -6,6 +6,7 @@ from collections import Counter
 
 from flask import url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from participation import db
 from participation.budgeting.models import (
@@ -20,7 +21,13 @@ from participation.i18n import _, format_number, localized
 
 def processes() -> list[BudgetProcess]:
     """Every process, newest voting first."""
-    return list(db.session.scalars(select(BudgetProcess).order_by(BudgetProcess.voting_opens_at.desc())))
+    return list(
+        db.session.scalars(
+            select(BudgetProcess)
+            .options(selectinload(BudgetProcess.organisation))
+            .order_by(BudgetProcess.voting_opens_at.desc())
+        )
+    )
 
 
 def phase_label(phase: Phase) -> str:
@@ -63,7 +70,10 @@ def home_items(limit: int = 4):
 def proposals_of(process: BudgetProcess) -> list[BudgetProposal]:
     return list(
         db.session.scalars(
-            select(BudgetProposal).where(BudgetProposal.process_id == process.id).order_by(BudgetProposal.id)
+            select(BudgetProposal)
+            .options(selectinload(BudgetProposal.district))
+            .where(BudgetProposal.process_id == process.id)
+            .order_by(BudgetProposal.id)
         )
     )
 

@@ -60,7 +60,9 @@ def test_import_tally_reproduces_and_export_round_trips(name, db, factory, runne
     path = _path(name)
     election = pabulib.read_file(path)
     slug = interchange.slug_for(path.stem)
-    result = runner.invoke(args=["budgeting", "import", str(path), "--organisation", "pabulib"])
+    result = runner.invoke(
+        args=["budgeting", "import", str(path), "--organisation", "pabulib", "--no-publish"]
+    )
     assert result.exit_code == 0, result.output
     process = services.get_process(slug)
     assert process is not None
@@ -102,11 +104,21 @@ def test_import_tally_reproduces_and_export_round_trips(name, db, factory, runne
     assert services.tally(copy, rule).selected == selected
 
 
-def test_export_contains_no_voter_information(db, factory, runner):
+def test_import_publishes_results_and_export_has_no_voter_information(db, factory, runner, client):
     path = _path("Poland_Warszawa_2019_Piaski.pb")
     election = pabulib.read_file(path)
-    runner.invoke(args=["budgeting", "import", str(path)])
+    assert runner.invoke(args=["budgeting", "import", str(path)]).exit_code == 0
+    process = services.get_process("poland-warszawa-2019-piaski")
+    snapshot = services.result_snapshot(process)
+    expected = {p["project_id"] for p in election.projects if p["selected"]}
+    assert set(snapshot.data["districts"]["-"]["outcomes"]["greedy"]["selected"]) == expected
+    page = client.get(f"/budgets/{process.slug}/results", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "Under equal shares" in page and election.projects[0]["name"] in page
     text = runner.invoke(args=["budgeting", "export", "poland-warszawa-2019-piaski"]).output
+    exported = pabulib.parse(text)
+    assert {p["project_id"] for p in exported.projects if p["selected"]} == expected
     again = pabulib.parse(text)
     assert [v["voter_id"] for v in again.votes] == [str(i) for i in range(1, len(election.votes) + 1)]
     assert set(again.votes[0]) == {"voter_id", "vote"}  # no age, sex, voting method, key
@@ -116,10 +128,10 @@ def test_export_contains_no_voter_information(db, factory, runner):
 
 def test_reimport_is_deterministic_and_refuses_a_taken_slug(db, factory, runner):
     path = _path("Netherlands_Assen_2024.pb")
-    first = runner.invoke(args=["budgeting", "import", str(path), "--slug", "assen"])
+    first = runner.invoke(args=["budgeting", "import", str(path), "--slug", "assen", "--no-publish"])
     assert first.exit_code == 0
     keys = sorted(db.scalars(select(Ballot.voter_key)).all())
-    second = runner.invoke(args=["budgeting", "import", str(path), "--slug", "assen"])
+    second = runner.invoke(args=["budgeting", "import", str(path), "--slug", "assen", "--no-publish"])
     assert second.exit_code != 0 and "slug_taken" in second.output
     election = pabulib.read_file(path)
     process = db.scalar(select(BudgetProcess).where(BudgetProcess.slug == "assen"))
@@ -173,7 +185,10 @@ def test_tally_and_export_of_unknown_process_fail(runner, db):
 def test_tally_by_process_id_and_default_rule(db, runner, tmp_path):
     path = tmp_path / "good.pb"
     path.write_text(GOOD, encoding="utf-8")
-    assert runner.invoke(args=["budgeting", "import", str(path), "--slug", "tiny"]).exit_code == 0
+    assert (
+        runner.invoke(args=["budgeting", "import", str(path), "--slug", "tiny", "--no-publish"]).exit_code
+        == 0
+    )
     process = services.get_process("tiny")
     result = runner.invoke(args=["budgeting", "tally", str(process.id), "--json"])
     assert json.loads(result.output) == ["a"]
