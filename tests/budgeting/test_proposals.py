@@ -262,3 +262,29 @@ def test_index_and_home_list_processes(client, budget):
     assert "Test participatory budget" in index and "Voting open" in index
     home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"/budgets/{process.slug}" in home
+
+
+def test_process_page_query_count_is_constant(client, db, budget):
+    from sqlalchemy import event
+
+    process = budget.process(Phase.review, districts=[("สีลม", "Si Lom", 600000), ("สุริยวงศ์", None, 400000)])
+    engine = db.get_bind()
+
+    def count_with(n):
+        for i in range(n):
+            budget.feasible(process, f"โครงการ {n}-{i}", 100, district=process.districts[i % 2])
+        statements = []
+
+        def listener(*args):
+            statements.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/budgets/{process.slug}").status_code == 200
+            assert client.get("/budgets/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    count_with(1)
+    assert count_with(3) == count_with(30)

@@ -185,3 +185,20 @@ def test_worker_job_is_registered_and_idempotent(db, divided):
     now = db_module.utcnow()
     assert services.record_phases(now) == 1
     assert services.record_phases(now) == 0
+
+
+def test_results_page_and_export_reveal_no_voter(client, db, divided, runner):
+    process, _ = divided(Rule.mes)
+    services.publish_results(process)
+    db.commit()
+    keys = db.scalars(select(Ballot.voter_key)).all()
+    page = client.get(f"/budgets/{process.slug}/results").get_data(as_text=True)
+    exported = runner.invoke(args=["budgeting", "export", process.slug]).output
+    for key in keys:
+        assert key not in page and key not in exported
+    assert "voter_key" not in exported
+
+
+def test_ballot_script_is_served_as_an_external_file(client):
+    response = client.get("/static/js/budget-ballot.js")
+    assert response.status_code == 200 and b"data-cost" in response.data
