@@ -369,8 +369,12 @@ def vote(slug: str):
         district, chosen = _district_arg(process, form.district_id.data)
         choices, parsed = _parse_choices(process)
     else:
-        default = mine[0].district_id if mine else None
-        district, chosen = _district_arg(process, request.args.get("district") or default)
+        # ``?district=`` (empty) asks for the chooser even when the voter already voted somewhere.
+        if "district" in request.args:
+            raw = request.args.get("district")
+        else:
+            raw = mine[0].district_id if mine else None
+        district, chosen = _district_arg(process, raw)
         choices = (
             mine[1]
             if mine and (not process.districts or mine[0].district_id == getattr(district, "id", None))

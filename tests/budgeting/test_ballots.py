@@ -162,6 +162,11 @@ def test_district_vote(client, login, db, budget):
         client.post(url, data={"district_id": str(surawong.id), "project": [in_surawong.id]}).status_code
         == 302
     )
+    # The voter's page opens on their district; the link to another district shows the chooser.
+    assert "สุริยวงศ์ 1" in client.get(url).get_data(as_text=True)
+    assert "Choose your district" in client.get(
+        f"{url}?district=", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     rows = db.execute(select(Ballot.district_id)).all()
     assert rows == [(surawong.id,)]
     assert _choices(db) == {in_surawong.id: 1}
