@@ -165,8 +165,11 @@ def record_phases(now: datetime) -> int:
     Returns how many processes changed phase.
     """
     changed = 0
+    # SKIP LOCKED (PostgreSQL): two workers never record the same change twice.
     processes = db.session.scalars(
-        select(BudgetProcess).where(BudgetProcess.recorded_phase != Phase.implementation)
+        select(BudgetProcess)
+        .where(BudgetProcess.recorded_phase != Phase.implementation)
+        .with_for_update(skip_locked=True)
     ).all()
     for process in processes:
         phase = process.phase_at(now)
