@@ -325,7 +325,3 @@ def form_letter_groups(subject_type: str, subject_id: int) -> list[FormLetterGro
     result = [FormLetterGroup(rep, ids) for rep, ids in groups.items()]
     result.sort(key=lambda g: (-len(g.comment_ids), g.representative_comment_id))
     return result
-
-
-def comment_in_context(comment_id: int) -> Comment | None:
-    return db.session.get(Comment, comment_id)
