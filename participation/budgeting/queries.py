@@ -14,7 +14,6 @@ from participation.budgeting.models import (
     BudgetProcess,
     BudgetProposal,
     Phase,
-    ProposalStatus,
 )
 from participation.i18n import _, format_number, localized
 
@@ -94,13 +93,3 @@ def ballots_by_district(process: BudgetProcess) -> dict[int | None, int]:
         .group_by(Ballot.district_id)
     ).all()
     return dict(rows)
-
-
-__all__ = [
-    "processes",
-    "home_items",
-    "proposals_of",
-    "proposal_counts",
-    "ballots_by_district",
-    "ProposalStatus",
-]

@@ -179,6 +179,7 @@ def show(slug: str):
         phase=process.phase_at(now),
         proposals=proposals,
         ballots=queries.ballots_by_district(process),
+        counts=queries.proposal_counts(process),
         now=now,
         Phase=Phase,
     )

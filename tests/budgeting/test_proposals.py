@@ -288,3 +288,18 @@ def test_process_page_query_count_is_constant(client, db, budget):
 
     count_with(1)
     assert count_with(3) == count_with(30)
+
+
+def test_staff_see_how_many_proposals_wait_for_review(client, login, db, budget, factory):
+    process = budget.process(Phase.review)
+    db.add_all(
+        [BudgetProposal(process_id=process.id, title=f"ข้อเสนอ {i}", estimated_cost=100) for i in range(3)]
+    )
+    db.commit()
+    budget.feasible(process, "ผ่าน", 100)
+    login(budget.staff)
+    page = client.get(f"/budgets/{process.slug}").get_data(as_text=True)
+    assert "For staff: 3 proposals wait for review, 1 are feasible, 0 not feasible." in page
+    client.post("/signout")
+    login(factory.user(locale="en"))
+    assert "For staff" not in client.get(f"/budgets/{process.slug}").get_data(as_text=True)
