@@ -81,7 +81,7 @@ DEMO_NATIONAL_IDS = {
 
 #: Each domain's demo loader ``load(context)``, run in this order. One line per domain.
 DEMO_MODULES: tuple[str, ...] = (
-    "participation.budgeting.demo",
+    "participation.budgeting.demo",  # Bang Rak and Chiang Mai budgets in every phase
 )
 
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 #: Jobs, run in this order on every round. One line per job.
 JOBS: tuple[str, ...] = (
-    "participation.budgeting.services:record_phases",
+    "participation.budgeting.services:record_phases",  # phase changes; results when voting closes
 )
 
 
