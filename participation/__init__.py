@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "participation.accounts.admin:bp",
     "participation.accounts.oidc_views:bp",
     "participation.initiatives.views:bp",
+    "participation.budgeting.views:bp",
     "participation.comments.views:bp",
     "participation.moderation.views:bp",
     "participation.notifications.views:bp",

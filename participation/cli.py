@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -308,3 +309,4 @@ def i18n_merge_conflict() -> None:
 def register_commands(app) -> None:
     for command in (db_group, users_group, orgs_group, demo, worker, ledger_group, i18n_group):
         app.cli.add_command(command)
+    app.cli.add_command(importlib.import_module("participation.budgeting.cli").budgeting)

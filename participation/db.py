@@ -34,6 +34,7 @@ MODEL_MODULES = (
     "participation.notifications.models",
     "participation.transparency.models",
     "participation.initiatives.models",
+    "participation.budgeting.models",
     "participation.comments.models",
     "participation.moderation.models",
     "participation.hearings.models",

@@ -84,6 +84,7 @@ DEMO_MODULES: tuple[str, ...] = (
     "participation.notifications.demo",  # keep first: follows exist before other demos publish events
     "participation.hearings.demo",
     "participation.initiatives.demo",
+    "participation.budgeting.demo",  # Bang Rak and Chiang Mai budgets in every phase
     "participation.transparency.demo",  # keep last: indexes and verifies what the others made
 )
 

@@ -27,6 +27,7 @@ JOBS: tuple[str, ...] = (
     "participation.initiatives.services:close_due",
     "participation.initiatives.services:mark_overdue",
     "participation.initiatives.services:purge_personal_data",
+    "participation.budgeting.services:record_phases",  # phase changes; results when voting closes
     "participation.notifications.services:expire_unconfirmed",
     "participation.notifications.digest:send_digests",
     "participation.notifications.delivery:send_outbox",
