@@ -27,7 +27,7 @@ from wtforms.validators import (
 from participation.budgeting.models import BallotType, ImplementationStatus, Rule
 from participation.budgeting.services import DistrictSpec
 from participation.i18n import BANGKOK, _, _l
-from participation.web.forms import PublicForm
+from participation.web.forms import PublicForm, options
 
 _COST = _l("Please enter a whole number of baht greater than zero.")
 
@@ -38,11 +38,13 @@ def to_utc(value):
 
 
 def _levels():
-    return [
-        ("1", _l("Verified email address")),
-        ("2", _l("Declared national ID")),
-        ("3", _l("Digital ID")),
-    ]
+    return options(
+        [
+            ("1", _l("Verified email address")),
+            ("2", _l("Declared national ID")),
+            ("3", _l("Digital ID")),
+        ]
+    )
 
 
 def _phase_date(label):
@@ -108,11 +110,13 @@ class ProcessForm(FlaskForm):
     vote_level = SelectField(_l("Who may vote"), choices=_levels, default="2")
     ballot_type = SelectField(
         _l("Ballot"),
-        choices=[
-            (BallotType.approval.value, _l("Approval: choose up to a number of projects")),
-            (BallotType.knapsack.value, _l("Knapsack: any projects that fit in the budget")),
-            (BallotType.cumulative.value, _l("Cumulative: spread a number of points")),
-        ],
+        choices=options(
+            [
+                (BallotType.approval.value, _l("Approval: choose up to a number of projects")),
+                (BallotType.knapsack.value, _l("Knapsack: any projects that fit in the budget")),
+                (BallotType.cumulative.value, _l("Cumulative: spread a number of points")),
+            ]
+        ),
     )
     max_choices = IntegerField(
         _l("Most projects per approval ballot"),
@@ -124,10 +128,12 @@ class ProcessForm(FlaskForm):
     )
     rule = SelectField(
         _l("Counting rule"),
-        choices=[
-            (Rule.greedy.value, _l("Greedy: most votes first, while the budget lasts")),
-            (Rule.mes.value, _l("Method of Equal Shares: every voter controls an equal share")),
-        ],
+        choices=options(
+            [
+                (Rule.greedy.value, _l("Greedy: most votes first, while the budget lasts")),
+                (Rule.mes.value, _l("Method of Equal Shares: every voter controls an equal share")),
+            ]
+        ),
     )
 
     def validate_ballot_type(self, field):
@@ -189,7 +195,9 @@ class ProposalForm(PublicForm):
 class ReviewForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[("feasible", _l("Feasible: put it on the ballot")), ("not_feasible", _l("Not feasible"))],
+        choices=options(
+            [("feasible", _l("Feasible: put it on the ballot")), ("not_feasible", _l("Not feasible"))]
+        ),
         validators=[InputRequired(_l("Please choose a decision."))],
     )
     official_cost = IntegerField(
@@ -215,12 +223,14 @@ class ReviewForm(FlaskForm):
 class UpdateForm(FlaskForm):
     status = SelectField(
         _l("Status"),
-        choices=[
-            (ImplementationStatus.planned.value, _l("Planned")),
-            (ImplementationStatus.in_progress.value, _l("In progress")),
-            (ImplementationStatus.completed.value, _l("Completed")),
-            (ImplementationStatus.cancelled.value, _l("Cancelled")),
-        ],
+        choices=options(
+            [
+                (ImplementationStatus.planned.value, _l("Planned")),
+                (ImplementationStatus.in_progress.value, _l("In progress")),
+                (ImplementationStatus.completed.value, _l("Completed")),
+                (ImplementationStatus.cancelled.value, _l("Cancelled")),
+            ]
+        ),
     )
     text = TextAreaField(
         _l("What changed"),

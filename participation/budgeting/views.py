@@ -34,6 +34,7 @@ from participation.comments import registry as comment_registry
 from participation.extensions import limiter
 from participation.i18n import _, format_number, localized
 from participation.identity import IdentityLevel
+from participation.web.forms import options
 
 bp = Blueprint("budgeting", __name__, url_prefix="/budgets")
 
@@ -120,7 +121,7 @@ def _organisation_choices():
         organisations = db.session.scalars(select(Organisation).order_by(Organisation.slug)).all()
     else:
         organisations = [m.organisation for m in current_user.memberships]
-    return [(o.id, localized(o, "name")) for o in organisations]
+    return options([(o.id, localized(o, "name")) for o in organisations])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -189,12 +190,12 @@ def show(slug: str):
 
 
 def _choices_for(form: ProposalForm, process: BudgetProcess) -> None:
-    form.district_id.choices = [(0, _("Choose a district"))] + [
-        (d.id, localized(d, "name")) for d in process.districts
-    ]
-    form.category_id.choices = [(0, _("No category"))] + [
-        (c.id, localized(c, "name")) for c in process.categories
-    ]
+    form.district_id.choices = options([(0, _("Choose a district"))]) + options(
+        [(d.id, localized(d, "name")) for d in process.districts]
+    )
+    form.category_id.choices = options([(0, _("No category"))]) + options(
+        [(c.id, localized(c, "name")) for c in process.categories]
+    )
 
 
 @bp.route("/<slug>/propose", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from participation.comments.models import Position, StakeholderGroup
 from participation.i18n import _, _l
-from participation.web.forms import PublicForm
+from participation.web.forms import PublicForm, options
 
 POSITION_LABELS = {
     Position.agree: _l("I agree"),
@@ -43,12 +43,14 @@ class CommentForm(PublicForm):
     part_id = SelectField(_l("About"), coerce=_int_or_none, validators=[Optional()], validate_choice=True)
     position = SelectField(
         _l("Your position"),
-        choices=[("", _l("No position"))] + [(p.value, label) for p, label in POSITION_LABELS.items()],
+        choices=options([("", _l("No position"))])
+        + options([(p.value, label) for p, label in POSITION_LABELS.items()]),
         validators=[Optional()],
     )
     stakeholder_group = SelectField(
         _l("You comment as"),
-        choices=[("", _l("Not stated"))] + [(g.value, label) for g, label in STAKEHOLDER_LABELS.items()],
+        choices=options([("", _l("Not stated"))])
+        + options([(g.value, label) for g, label in STAKEHOLDER_LABELS.items()]),
         validators=[Optional()],
     )
     on_behalf_of = StringField(
@@ -62,7 +64,9 @@ class CommentForm(PublicForm):
         """Offer the subject's parts; drop the hearing fields where the policy has none."""
         parts = policy.parts(subject) if policy is not None else None
         if parts:
-            self.part_id.choices = [("", _("The whole text"))] + [(pid, label) for pid, label in parts]
+            self.part_id.choices = options([("", _("The whole text"))]) + options(
+                [(pid, label) for pid, label in parts]
+            )
         else:
             del self.part_id
         if policy is None or not policy.extra_fields:

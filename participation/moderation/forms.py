@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from participation.comments.models import PENDING_REVIEW
 from participation.i18n import _, _l
 from participation.moderation.models import ActionKind, FlagReason
+from participation.web.forms import options
 
 REASON_LABELS = {
     FlagReason.spam.value: _l("Spam or advertising"),
@@ -44,7 +45,7 @@ def action_label(kind) -> str:
 
 
 def _reason_choices():
-    return [(r.value, REASON_LABELS[r.value]) for r in FlagReason]
+    return options([(r.value, REASON_LABELS[r.value]) for r in FlagReason])
 
 
 class FlagForm(FlaskForm):
@@ -107,7 +108,7 @@ class AppealForm(FlaskForm):
 class AppealDecisionForm(FlaskForm):
     outcome = RadioField(
         _l("Decision"),
-        choices=[("uphold", _l("Uphold the decision")), ("overturn", _l("Overturn the decision"))],
+        choices=options([("uphold", _l("Uphold the decision")), ("overturn", _l("Overturn the decision"))]),
         validators=[InputRequired(_l("Please choose a decision."))],
     )
     note = TextAreaField(

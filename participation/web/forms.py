@@ -49,3 +49,10 @@ class PublicForm(FlaskForm):
             ) from None
         if time.time() - started < minimum:
             raise ValidationError(_("That was very fast. Please check the form and send it again."))
+
+
+def options(pairs) -> list:
+    """Choices for a SelectField or RadioField from ``(value, label)`` pairs."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [pair if isinstance(pair, SelectChoice) else SelectChoice(*pair) for pair in pairs]
