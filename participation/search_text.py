@@ -212,3 +212,12 @@ def pg_tsquery_terms(query: str) -> list[str]:
     no search.
     """
     return query_terms(query)
+
+
+def warm_up() -> None:
+    """Load the segmenter and its dictionary now (a few seconds), not on the first search.
+
+    Called by the production entry point (``wsgi.py``) so that the first
+    reader of each worker process does not wait.
+    """
+    index_text("การมีส่วนร่วมของประชาชน")
