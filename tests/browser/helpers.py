@@ -241,3 +241,70 @@ def create_closed_hearing_with_comments(server_app, org_id: int, staff_id: int, 
         services.advance(now)
         db.session.commit()
         return {"id": hearing_id, "own": (own.id, own_body), "letters": letters}
+
+
+def create_collecting_initiative(server_app, *, slug: str = "petition") -> int:
+    """A fresh petition collecting signatures now (created, submitted, approved); returns its id.
+
+    Needs the standard initiative types, which the ``demo`` fixture provides.
+    """
+    from participation import db
+    from participation.accounts import services as accounts
+    from participation.initiatives import services
+    from participation.initiatives.models import InitiativeType
+
+    with server_app.app_context():
+        now = db.utcnow()
+        n = unique()
+        author = accounts.create_user(
+            email=f"author{n}@example.org",
+            password="correct horse battery",
+            display_name="ผู้เสนอ ทดสอบ",
+            verified=True,
+        )
+        moderator = accounts.create_user(
+            email=f"mod{n}@example.org",
+            password="correct horse battery",
+            display_name="ผู้ดูแล ทดสอบ",
+            verified=True,
+        )
+        accounts.set_platform_roles(moderator, moderator=True, admin=False)
+        petition = db.session.scalar(select(InitiativeType).where(InitiativeType.slug == slug))
+        initiative = services.create_initiative(
+            author,
+            petition,
+            title=f"ขอให้เพิ่มสวนสาธารณะในชุมชน {n[-6:]}",
+            summary="ขอให้หน่วยงานจัดพื้นที่สีเขียวเพิ่มในชุมชน",
+            body="## เหตุผล\n\nเมืองต้องการพื้นที่สีเขียวมากขึ้น",
+            topic="สิ่งแวดล้อม",
+            duration_days=30,
+        )
+        services.submit(initiative, author, now - timedelta(hours=2))
+        services.approve(initiative, moderator, now - timedelta(hours=1))
+        db.session.commit()
+        return initiative.id
+
+
+def focus_ring(page) -> dict:
+    """What the focused element is and how its focus is drawn."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {tag: el.tagName.toLowerCase(), id: el.id, type: el.type || '', text: (el.innerText || '').trim(),
+                    href: el.getAttribute('href') || '', outline: style.outlineStyle, width: style.outlineWidth,
+                    shadow: style.boxShadow};
+        }"""
+    )
+
+
+def tab_to(page, matches, *, limit: int = 80, backwards: bool = False) -> dict:
+    """Press Tab (or Shift+Tab) until ``matches(focus)``; every stop must show a visible focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        focus = focus_ring(page)
+        if focus["tag"] != "body":
+            assert focus["outline"] != "none" or focus["shadow"] != "none", f"no visible focus on {focus}"
+        if matches(focus):
+            return focus
+    raise AssertionError("the element was never reached with the keyboard")
