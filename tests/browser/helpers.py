@@ -308,3 +308,56 @@ def tab_to(page, matches, *, limit: int = 80, backwards: bool = False) -> dict:
         if matches(focus):
             return focus
     raise AssertionError("the element was never reached with the keyboard")
+
+
+BALLOT_PROJECTS = [("ปรับปรุงลานกีฬาชุมชน", 600_000), ("ติดไฟส่องสว่างในซอย", 500_000), ("ปลูกต้นไม้ริมคลอง", 300_000)]
+
+
+def create_knapsack_vote(server_app, org_id: int, staff_id: int) -> tuple[str, dict[str, int]]:
+    """A knapsack process (budget 1,000,000 baht) in its voting phase now, with three reviewed
+    projects; returns (slug, {title: proposal id})."""
+    from participation import db
+    from participation.accounts.models import Organisation, User
+    from participation.budgeting import services
+    from participation.budgeting.models import BallotType, Rule
+    from participation.identity import IdentityLevel
+
+    with server_app.app_context():
+        now = db.utcnow()
+        day = timedelta(days=1)
+        start = now - 40 * day
+        staff = db.session.get(User, staff_id)
+        slug = unique("vote-")
+        process = services.create_process(
+            organisation=db.session.get(Organisation, org_id),
+            slug=slug,
+            title_th=f"งบประมาณแบบมีส่วนร่วม ชุมชนทดสอบ {slug[-6:]}",
+            description_th="เลือกโครงการที่มีค่าใช้จ่ายรวมไม่เกินงบประมาณ",
+            total_budget=1_000_000,
+            proposals_opens_at=start,
+            review_opens_at=start + 20 * day,
+            voting_opens_at=now - 5 * day,
+            voting_closes_at=now + 20 * day,
+            implementation_opens_at=now + 60 * day,
+            ballot_type=BallotType.knapsack,
+            rule=Rule.greedy,
+            vote_level=IdentityLevel.email,
+            actor=staff,
+        )
+        ids = {}
+        for n, (title, cost) in enumerate(BALLOT_PROJECTS):
+            proposal = services.submit_proposal(
+                process,
+                staff,
+                title=title,
+                description=title,
+                location="ชุมชนทดสอบ",
+                estimated_cost=cost,
+                now=start + (n + 1) * day,
+            )
+            services.review_proposal(
+                proposal, staff, feasible=True, official_cost=cost, reason=None, now=start + 25 * day
+            )
+            ids[title] = proposal.id
+        db.session.commit()
+        return slug, ids
