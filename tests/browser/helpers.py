@@ -361,3 +361,17 @@ def create_knapsack_vote(server_app, org_id: int, staff_id: int) -> tuple[str, d
             ids[title] = proposal.id
         db.session.commit()
         return slug, ids
+
+
+def post_comment(server_app, hearing_id: int, author_id: int, body: str) -> int:
+    """A published comment on the whole draft of an open hearing; returns its id."""
+    from participation import db
+    from participation.accounts.models import User
+    from participation.comments import services as comments
+
+    with server_app.app_context():
+        comment = comments.post_comment(
+            author=db.session.get(User, author_id), subject_type="hearing", subject_id=hearing_id, body=body
+        )
+        db.session.commit()
+        return comment.id
