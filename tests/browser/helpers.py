@@ -64,10 +64,14 @@ def demo(server_app):
             load_demo(force=True)
             db.session.commit()
         hearing = db.session.scalar(select(Hearing).order_by(Hearing.id))
+        from participation.hearings.models import HearingStatus
+
+        reported = db.session.scalar(select(Hearing).where(Hearing.status == HearingStatus.report_published))
         initiative = db.session.scalar(select(Initiative).order_by(Initiative.id))
         process = db.session.scalar(select(BudgetProcess).where(BudgetProcess.slug == "chiang-mai-2570"))
         return {
             "hearing": f"/hearings/{hearing.id}",
+            "report": f"/hearings/{reported.id}/report",
             "initiative": f"/initiatives/{initiative.id}",
             "process": f"/budgets/{process.slug}",
         }
