@@ -297,7 +297,7 @@ def focus_ring(page) -> dict:
             const style = getComputedStyle(el);
             return {tag: el.tagName.toLowerCase(), id: el.id, type: el.type || '', text: (el.innerText || '').trim(),
                     href: el.getAttribute('href') || '', outline: style.outlineStyle, width: style.outlineWidth,
-                    shadow: style.boxShadow};
+                    shadow: style.boxShadow, form: el.form ? el.form.className : ''};
         }"""
     )
 

@@ -67,9 +67,9 @@ def test_keyboard_only_signing(new_page, live_server, server_app, make_user, dem
     # Back to the name box, which stays unticked: the name is not shown.
     tab_to(page, lambda f: f["id"] == "show_name", backwards=True)
     assert not page.locator("#show_name").is_checked()
-    tab_to(page, lambda f: f["tag"] == "button" and f["type"] == "submit")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    tab_to(page, lambda f: f["tag"] == "button" and "stacked-form" in f["form"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator(".error-summary").count() == 0
 
     page.goto(f"{live_server}/initiatives/{initiative_id}")
