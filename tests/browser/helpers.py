@@ -56,18 +56,26 @@ def demo(server_app):
     from participation.accounts.models import Organisation
     from participation.budgeting.models import BudgetProcess
     from participation.demo import load_demo
-    from participation.hearings.models import Hearing
+    from participation.hearings.models import Hearing, HearingStatus
+    from participation.initiatives.demo import PETITION
     from participation.initiatives.models import Initiative
 
     with server_app.app_context():
         if db.session.scalar(select(Organisation.id).where(Organisation.slug == "pcd")) is None:
             load_demo(force=True)
             db.session.commit()
-        hearing = db.session.scalar(select(Hearing).order_by(Hearing.id))
-        from participation.hearings.models import HearingStatus
 
-        reported = db.session.scalar(select(Hearing).where(Hearing.status == HearingStatus.report_published))
-        initiative = db.session.scalar(select(Initiative).order_by(Initiative.id))
+        def hearing_of(slug: str, *conditions):
+            return db.session.scalar(
+                select(Hearing)
+                .join(Organisation, Hearing.organisation_id == Organisation.id)
+                .where(Organisation.slug == slug, *conditions)
+                .order_by(Hearing.id)
+            )
+
+        hearing = hearing_of("pcd")  # the open clean-air act
+        reported = hearing_of("moi", Hearing.status == HearingStatus.report_published)
+        initiative = db.session.scalar(select(Initiative).where(Initiative.title == PETITION[0]))
         process = db.session.scalar(select(BudgetProcess).where(BudgetProcess.slug == "chiang-mai-2570"))
         return {
             "hearing": f"/hearings/{hearing.id}",
