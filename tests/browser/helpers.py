@@ -256,7 +256,8 @@ def create_closed_hearing_with_comments(server_app, org_id: int, staff_id: int, 
 
 
 def create_collecting_initiative(server_app, *, slug: str = "petition") -> int:
-    """A fresh petition collecting signatures now (created, submitted, approved); returns its id.
+    """A fresh petition collecting signatures now (created, submitted, approved), with one
+    signature already counted in a checkpoint; returns its id.
 
     Needs the standard initiative types, which the ``demo`` fixture provides.
     """
@@ -293,6 +294,16 @@ def create_collecting_initiative(server_app, *, slug: str = "petition") -> int:
         )
         services.submit(initiative, author, now - timedelta(hours=2))
         services.approve(initiative, moderator, now - timedelta(hours=1))
+        # One earlier signature, counted in a checkpoint as the worker would: a new signature
+        # is newer than the checkpoint and must still show at once.
+        early = accounts.create_user(
+            email=f"early{n}@example.org",
+            password="correct horse battery",
+            display_name="ผู้ลงชื่อก่อน",
+            verified=True,
+        )
+        services.sign(initiative, early, now - timedelta(minutes=30), consent=True, show_name=False)
+        services.refresh_initiative(initiative, now - timedelta(minutes=20), force=True)
         db.session.commit()
         return initiative.id
 

@@ -28,6 +28,7 @@ def test_citizen_signs_and_the_count_moves(new_page, live_server, server_app, ma
     page = signed_in_page(new_page, live_server, signer.email, javascript=javascript)
     page.goto(f"{live_server}/initiatives/{initiative_id}")
     before = _count(page)
+    assert before == 1  # the checkpointed signature
     page.click(f"a.button[href='/initiatives/{initiative_id}/sign']")
     assert not page.locator("#show_name").is_checked()
     page.locator("form.stacked-form button[type=submit]").click()
