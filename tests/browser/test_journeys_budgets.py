@@ -1,0 +1,58 @@
+"""Budget journey: a voter fills a knapsack ballot, is refused over budget with a clear
+message, then casts a ballot within budget; with JavaScript (live totals) and without
+(the server-side "Check the totals" path)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.helpers import create_knapsack_vote, no_js_errors, organisation_with_staff, signed_in_page
+
+OVER_BUDGET = "โครงการที่ท่านเลือกมีค่าใช้จ่ายรวมเกินงบประมาณ กรุณานำออกบางโครงการ"
+SAVED = "บันทึกบัตรลงคะแนนของท่านแล้ว"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_knapsack_ballot_over_budget_then_within(new_page, live_server, server_app, make_user, javascript):
+    org_id, _email, staff_id = organisation_with_staff(server_app, make_user)
+    slug, projects = create_knapsack_vote(server_app, org_id, staff_id)
+    voter = make_user()
+    page = signed_in_page(new_page, live_server, voter.email, javascript=javascript)
+    page.goto(f"{live_server}/budgets/{slug}")
+    page.click(f"main a[href='/budgets/{slug}/vote']")
+    ballot = page.locator("form#ballot")
+    ballot.locator(f"#project-{projects['ปรับปรุงลานกีฬาชุมชน']}").check()
+    ballot.locator(f"#project-{projects['ติดไฟส่องสว่างในซอย']}").check()
+    total = page.locator("[data-total=cost]")
+    if javascript:
+        # The running total follows the choices and marks the overspend before sending.
+        assert total.inner_text().replace("\u00a0", "").endswith("1,100,000")
+        assert "over-limit" in total.get_attribute("class")
+        ballot.locator("button[value=submit]").click()
+    else:
+        ballot.locator("button[value=check]").click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert OVER_BUDGET in summary.inner_text()
+    assert "1,100,000" in page.locator("[data-total=cost]").inner_text()
+    # Nothing was cast; the choices are kept for the voter to fix.
+    assert page.locator(f"#project-{projects['ติดไฟส่องสว่างในซอย']}").is_checked()
+
+    page.locator(f"#project-{projects['ติดไฟส่องสว่างในซอย']}").uncheck()
+    page.locator(f"#project-{projects['ปลูกต้นไม้ริมคลอง']}").check()
+    if not javascript:
+        page.locator("form#ballot button[value=check]").click()
+        page.wait_for_load_state()
+        assert page.locator(".error-summary").count() == 0
+        assert "900,000" in page.locator("[data-total=cost]").inner_text()
+    else:
+        assert page.locator("[data-total=cost]").inner_text().replace("\u00a0", "").endswith("900,000")
+    page.locator("form#ballot button[value=submit]").click()
+    page.wait_for_load_state()
+    assert SAVED in page.locator("body").inner_text()
+    assert page.locator(".error-summary").count() == 0
+    assert page.locator(f"#project-{projects['ปรับปรุงลานกีฬาชุมชน']}").is_checked()
+    assert page.locator(f"#project-{projects['ปลูกต้นไม้ริมคลอง']}").is_checked()
+    assert not page.locator(f"#project-{projects['ติดไฟส่องสว่างในซอย']}").is_checked()
+    no_js_errors(page)
