@@ -132,7 +132,11 @@ def live_server(server_env, chromium_path):
         time.sleep(0.2)
     yield base
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a loaded machine; the test results stand
+        process.kill()
+        process.wait(timeout=10)
     log.close()
 
 
