@@ -48,6 +48,8 @@ class Result:
     target: str = ""
     ratio_throughput: float | None = None
     ratio_p99: float | None = None
+    #: Whether the target is met (None: no target).
+    met: bool | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -181,7 +183,13 @@ def machine_description() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {cpu}"
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores, {cpu}{memory}"
 
 
 def run_database(kind: str, args) -> list[Result]:
@@ -201,18 +209,21 @@ def run_database(kind: str, args) -> list[Result]:
         prepared = scenarios.prepare(env, workdir, args)
         results: list[Result] = []
         with Server(env) as server:
+            scenarios.smoke(server, prepared)
             for scenario in scenarios.SCENARIOS:
                 if args.only and scenario.name not in args.only:
                     continue
                 print(f"[{kind}] {scenario.name} …", flush=True)
                 results.append(scenario.run(server, prepared, args))
+            for check in scenarios.AFTER_CHECKS:
+                if not args.only or check.__name__ in args.only:
+                    print(f"[{kind}] {check.__name__} …", flush=True)
+                    results.extend(check(server, prepared, args))
         baseline = next((r for r in results if r.scenario == "minimal"), None)
         for result in results:
-            if baseline and baseline.rps:
+            if baseline and baseline.rps and result.scenario != "threshold_rush":
                 result.ratio_throughput = round(result.rps / baseline.rps, 3)
                 result.ratio_p99 = round(result.p99_ms / baseline.p99_ms, 2) if baseline.p99_ms else None
-        for check in scenarios.AFTER_CHECKS:
-            results.extend(check(env, prepared, args))
         return results
     finally:
         cleanup()
@@ -222,12 +233,16 @@ def run_database(kind: str, args) -> list[Result]:
 
 def print_table(kind: str, results: list[Result]) -> None:
     print(f"\n## {kind}\n")
-    print("| scenario | req/s | p50 ms | p99 ms | errors | vs minimal (throughput, p99) | target | notes |")
-    print("| --- | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    print(
+        "| scenario | req/s | p50 ms | p99 ms | errors | vs minimal (throughput, p99) | target | met | notes |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |")
     for r in results:
-        ratio = f"{r.ratio_throughput} × , {r.ratio_p99} ×" if r.ratio_throughput is not None else ""
+        ratio = f"{r.ratio_throughput} ×, {r.ratio_p99} ×" if r.ratio_throughput is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[r.met]
         print(
-            f"| {r.scenario} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio} | {r.target} | {'; '.join(r.notes)} |"
+            f"| {r.scenario} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio} "
+            f"| {r.target} | {met} | {'; '.join(r.notes)} |"
         )
 
 
@@ -262,7 +277,11 @@ def main() -> int:
         report["runs"][kind] = [asdict(r) | {"rps": round(r.rps, 1)} for r in results]
         failed |= any(r.errors for r in results)
         (ROOT / "bench" / f"results-{kind}.json").write_text(
-            json.dumps(report["runs"][kind], indent=2, ensure_ascii=False)
+            json.dumps(
+                {"date": report["date"], "machine": report["machine"], "results": report["runs"][kind]},
+                indent=2,
+                ensure_ascii=False,
+            )
         )
     print(f"\n{report['date']} on {report['machine']}")
     return 1 if failed else 0
