@@ -50,6 +50,8 @@ class Result:
     ratio_p99: float | None = None
     #: Whether the target is met (None: no target).
     met: bool | None = None
+    #: CPU milliseconds the app server (gunicorn) used per request: comparable on a busy machine.
+    cpu_ms: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -108,10 +110,34 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's master and workers."""
+        if self.process is None:
+            return 0.0
+        return process_cpu_seconds(self.process.pid)
+
     def __exit__(self, *exc) -> None:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=15)
+
+
+def process_cpu_seconds(root: int) -> float:
+    """CPU seconds of process ``root`` and its direct children, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        # fields[1] is the parent pid; fields[11] and [12] are utime and stime in ticks.
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def run_wrk(
@@ -242,7 +268,7 @@ def print_table(kind: str, results: list[Result]) -> None:
         met = {True: "yes", False: "**no**", None: ""}[r.met]
         print(
             f"| {r.scenario} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio} "
-            f"| {r.target} | {met} | {'; '.join(r.notes)} |"
+            f"| {'' if r.cpu_ms is None else f'{r.cpu_ms:.1f}'} | {r.target} | {met} | {'; '.join(r.notes)} |"
         )
 
 

@@ -42,6 +42,7 @@ class Scenario:
     def run(self, server, prepared: dict, args) -> Result:
         requests_file = Path(prepared["files"][self.requests]) if self.requests else None
         before = load_average()
+        cpu_before = server.cpu_seconds()
         count, p50, p99, errors = run_wrk(
             server.base,
             self.path(prepared),
@@ -53,6 +54,7 @@ class Scenario:
         result = Result(
             self.name, self.description, count, float(args.duration), p50, p99, errors, self.target
         )
+        result.cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / count if count else None
         result.notes.append(f"{before} before, {load_average()} after (1/5 min)")
         if self.min_rps is not None:
             result.met = result.rps >= self.min_rps and p99 < self.max_p99_ms and errors == 0
