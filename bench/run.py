@@ -196,7 +196,7 @@ def database_env(kind: str, workdir: Path, postgres_url: str) -> tuple[dict[str,
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     env["PARTICIPATION_DATABASE_URL"] = f"{base}/{name}"
     return env, lambda: subprocess.run(
-        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name], check=False
     )
 
 
@@ -223,6 +223,7 @@ def run_database(kind: str, args) -> list[Result]:
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
     env, cleanup = database_env(kind, workdir, args.postgres_url)
+    prepared = None
     try:
         subprocess.run(
             [sys.executable, "-m", "participation", "db", "upgrade"],
@@ -252,8 +253,12 @@ def run_database(kind: str, args) -> list[Result]:
                 result.ratio_p99 = round(result.p99_ms / baseline.p99_ms, 2) if baseline.p99_ms else None
         return results
     finally:
-        cleanup()
-        if not args.keep:
+        if prepared is not None:
+            prepared["app"].extensions["participation.db"].engine.dispose()
+        if args.keep:
+            print(f"[{kind}] kept {workdir} and {env['PARTICIPATION_DATABASE_URL']}", flush=True)
+        else:
+            cleanup()
             shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -285,7 +290,9 @@ def main() -> int:
     )
     parser.add_argument("--comments", type=int, default=10_000, help="comments on the big hearing")
     parser.add_argument("--only", nargs="*", help="run only these scenarios")
-    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the working directory and the PostgreSQL database"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install wrk", file=sys.stderr)

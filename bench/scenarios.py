@@ -70,6 +70,13 @@ def prepare(env: dict, workdir: Path, args) -> dict:
     started = time.perf_counter()
     with app.app_context():
         data = dataset.build(app, args)
+        from participation import db
+
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Planner statistics after the bulk load, as autovacuum would gather them in service.
+            db.session.commit()
+            db.session.connection().exec_driver_sql("ANALYZE")
+            db.session.commit()
     print(f"  data set ready in {time.perf_counter() - started:.0f} s", flush=True)
     sign_path = f"/initiatives/{data['initiative_id']}/sign"
     signers = data["signers"]
