@@ -265,9 +265,10 @@ def run_database(kind: str, args) -> list[Result]:
 def print_table(kind: str, results: list[Result]) -> None:
     print(f"\n## {kind}\n")
     print(
-        "| scenario | req/s | p50 ms | p99 ms | errors | vs minimal (throughput, p99) | target | met | notes |"
+        "| scenario | req/s | p50 ms | p99 ms | errors | vs minimal (throughput, p99) "
+        "| server CPU ms/request | target | met | notes |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | --- |")
     for r in results:
         ratio = f"{r.ratio_throughput} ×, {r.ratio_p99} ×" if r.ratio_throughput is not None else ""
         met = {True: "yes", False: "**no**", None: ""}[r.met]
