@@ -48,6 +48,10 @@ class Result:
     target: str = ""
     ratio_throughput: float | None = None
     ratio_p99: float | None = None
+    #: Whether the target is met (None: no target).
+    met: bool | None = None
+    #: CPU milliseconds the app server (gunicorn) used per request: comparable on a busy machine.
+    cpu_ms: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -106,10 +110,34 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn's master and workers."""
+        if self.process is None:
+            return 0.0
+        return process_cpu_seconds(self.process.pid)
+
     def __exit__(self, *exc) -> None:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=15)
+
+
+def process_cpu_seconds(root: int) -> float:
+    """CPU seconds of process ``root`` and its direct children, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        # fields[1] is the parent pid; fields[11] and [12] are utime and stime in ticks.
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def run_wrk(
@@ -168,7 +196,7 @@ def database_env(kind: str, workdir: Path, postgres_url: str) -> tuple[dict[str,
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     env["PARTICIPATION_DATABASE_URL"] = f"{base}/{name}"
     return env, lambda: subprocess.run(
-        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name], check=False
     )
 
 
@@ -181,7 +209,13 @@ def machine_description() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {cpu}"
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores, {cpu}{memory}"
 
 
 def run_database(kind: str, args) -> list[Result]:
@@ -189,6 +223,7 @@ def run_database(kind: str, args) -> list[Result]:
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
     env, cleanup = database_env(kind, workdir, args.postgres_url)
+    prepared = None
     try:
         subprocess.run(
             [sys.executable, "-m", "participation", "db", "upgrade"],
@@ -201,33 +236,45 @@ def run_database(kind: str, args) -> list[Result]:
         prepared = scenarios.prepare(env, workdir, args)
         results: list[Result] = []
         with Server(env) as server:
+            scenarios.smoke(server, prepared)
             for scenario in scenarios.SCENARIOS:
                 if args.only and scenario.name not in args.only:
                     continue
                 print(f"[{kind}] {scenario.name} …", flush=True)
                 results.append(scenario.run(server, prepared, args))
+            for check in scenarios.AFTER_CHECKS:
+                if not args.only or check.__name__ in args.only:
+                    print(f"[{kind}] {check.__name__} …", flush=True)
+                    results.extend(check(server, prepared, args))
         baseline = next((r for r in results if r.scenario == "minimal"), None)
         for result in results:
-            if baseline and baseline.rps:
+            if baseline and baseline.rps and result.scenario != "threshold_rush":
                 result.ratio_throughput = round(result.rps / baseline.rps, 3)
                 result.ratio_p99 = round(result.p99_ms / baseline.p99_ms, 2) if baseline.p99_ms else None
-        for check in scenarios.AFTER_CHECKS:
-            results.extend(check(env, prepared, args))
         return results
     finally:
-        cleanup()
-        if not args.keep:
+        if prepared is not None:
+            prepared["app"].extensions["participation.db"].engine.dispose()
+        if args.keep:
+            print(f"[{kind}] kept {workdir} and {env['PARTICIPATION_DATABASE_URL']}", flush=True)
+        else:
+            cleanup()
             shutil.rmtree(workdir, ignore_errors=True)
 
 
 def print_table(kind: str, results: list[Result]) -> None:
     print(f"\n## {kind}\n")
-    print("| scenario | req/s | p50 ms | p99 ms | errors | vs minimal (throughput, p99) | target | notes |")
-    print("| --- | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    print(
+        "| scenario | req/s | p50 ms | p99 ms | errors | vs minimal (throughput, p99) "
+        "| server CPU ms/request | target | met | notes |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | --- |")
     for r in results:
-        ratio = f"{r.ratio_throughput} × , {r.ratio_p99} ×" if r.ratio_throughput is not None else ""
+        ratio = f"{r.ratio_throughput} ×, {r.ratio_p99} ×" if r.ratio_throughput is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[r.met]
         print(
-            f"| {r.scenario} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio} | {r.target} | {'; '.join(r.notes)} |"
+            f"| {r.scenario} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio} "
+            f"| {'' if r.cpu_ms is None else f'{r.cpu_ms:.1f}'} | {r.target} | {met} | {'; '.join(r.notes)} |"
         )
 
 
@@ -244,7 +291,9 @@ def main() -> int:
     )
     parser.add_argument("--comments", type=int, default=10_000, help="comments on the big hearing")
     parser.add_argument("--only", nargs="*", help="run only these scenarios")
-    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the working directory and the PostgreSQL database"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is needed: apt-get install wrk", file=sys.stderr)
@@ -262,7 +311,11 @@ def main() -> int:
         report["runs"][kind] = [asdict(r) | {"rps": round(r.rps, 1)} for r in results]
         failed |= any(r.errors for r in results)
         (ROOT / "bench" / f"results-{kind}.json").write_text(
-            json.dumps(report["runs"][kind], indent=2, ensure_ascii=False)
+            json.dumps(
+                {"date": report["date"], "machine": report["machine"], "results": report["runs"][kind]},
+                indent=2,
+                ensure_ascii=False,
+            )
         )
     print(f"\n{report['date']} on {report['machine']}")
     return 1 if failed else 0

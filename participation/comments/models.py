@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import User
@@ -42,6 +42,18 @@ class Comment(TimestampMixin, Base):
     __table_args__ = (
         # The stream: top-level comments of a subject in (created_at, id) order.
         Index("ix_comments_stream", "subject_type", "subject_id", "parent_id", "created_at", "id"),
+        # Top-level comments in stream order. PostgreSQL cannot read ix_comments_stream in
+        # (created_at, id) order under ``parent_id IS NULL`` (IS NULL is not an equality for
+        # ordering), so without this it sorts every comment of the subject for each page.
+        Index(
+            "ix_comments_top_stream",
+            "subject_type",
+            "subject_id",
+            "created_at",
+            "id",
+            postgresql_where=text("parent_id IS NULL"),
+            sqlite_where=text("parent_id IS NULL"),
+        ),
         Index("ix_comments_parent", "parent_id", "created_at", "id"),
         Index("ix_comments_similar", "similar_to_id", "created_at", "id"),
         Index("ix_comments_fingerprint", "subject_type", "subject_id", "fingerprint"),
