@@ -1,6 +1,6 @@
 """comments top-level stream index
 
-Revision ID: bench_0001
+Revision ID: comments_0002
 Revises: budgeting_0001
 Create Date: 2026-11-21 09:43:56.990684
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-21 09:43:56.990684
 import sqlalchemy as sa
 from alembic import op
 
-revision = "bench_0001"
+revision = "comments_0002"
 down_revision = "budgeting_0001"
 branch_labels = None
 depends_on = None
