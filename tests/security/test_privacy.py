@@ -43,7 +43,7 @@ def _public_urls(app, world) -> list[str]:
         "/api/v1/ledger?limit=200",
         "/api/v1/organisations/pcd",
         "/feeds/ledger.atom",
-        f"/hearings/{world.ids['hearing']}/report.csv",
+        f"/hearings/{world.ids['reported_hearing']}/report.csv",
         "/moderation/log",
     ]
     urls += [f"/transparency/ledger/{seq}" for seq in range(1, 40)]

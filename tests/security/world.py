@@ -125,6 +125,15 @@ def build_world(session, text=lambda label: label) -> World:
     draft = hearing(now + timedelta(days=2))
     hearings.replace_sections(draft.versions[0], "มาตรา ๑ " + text("ร่างแรก"))
     session.commit()
+    # A hearing held in the past with its report published (the public CSV).
+    reported = hearing(now - timedelta(days=30))
+    hearings.replace_sections(reported.versions[0], "มาตรา ๑ " + text("บทบัญญัติเดิม"))
+    hearings.schedule(reported, staff, now - timedelta(days=31))
+    hearings.advance(now - timedelta(days=29))
+    hearings.advance(now)
+    hearings.publish_report(reported, text("สรุปผลการรับฟัง"), staff, now)
+    session.commit()
+    world.ids["reported_hearing"] = reported.id
     sections = [s for s in hearings.current_version(open_hearing).sections if s.kind.value == "section"]
     draft_sections = [s for s in draft.versions[0].sections if s.kind.value == "section"]
     world.ids.update(
