@@ -22,11 +22,17 @@ from tests.factories import PASSWORD, valid_national_id
 ROLES = ("anonymous", "citizen", "author", "other_staff", "staff", "moderator", "admin")
 
 #: People in the world: the national IDs, emails and names that must never be public.
-NATIONAL_IDS = {
-    "citizen": valid_national_id("110170020345"),
-    "author": valid_national_id("310060012345"),
-    "hidden_signer": valid_national_id("350060012340"),
-}
+def national_ids(tag: str = "") -> dict[str, str]:
+    """Valid, distinct 13-digit IDs for the world tagged ``tag``."""
+    n = int.from_bytes(tag.encode(), "big") % 10_000 if tag else 0
+    return {
+        "citizen": valid_national_id(f"11017{n:04d}345"),
+        "author": valid_national_id(f"31006{n:04d}345"),
+        "hidden_signer": valid_national_id(f"35006{n:04d}340"),
+    }
+
+
+NATIONAL_IDS = national_ids()
 HIDDEN_SIGNER_NAME = "ศรีสมร ซ่อนชื่อ"
 
 
@@ -41,8 +47,11 @@ class World:
         return self.users.get(role)
 
 
-def build_world(session, text=lambda label: label) -> World:
-    """Build the world; ``text(label)`` gives the value of each user text field."""
+def build_world(session, text=lambda label: label, tag: str = "") -> World:
+    """Build the world; ``text(label)`` gives the value of each user text field.
+
+    ``tag`` makes emails and slugs unique, to build several worlds in one database.
+    """
     from participation.budgeting import services as budgeting
     from participation.budgeting.models import BudgetProposal, ProposalStatus
     from participation.comments import services as comments
@@ -52,34 +61,35 @@ def build_world(session, text=lambda label: label) -> World:
     from participation.moderation import services as moderation
 
     world = World()
+    ids = national_ids(tag)
     now = db_module.utcnow()
 
     def person(role, **kwargs):
         user = accounts.create_user(
-            email=f"{role.replace('_', '-')}@example.org",
+            email=f"{role.replace('_', '-')}{tag}@example.org",
             password=PASSWORD,
             display_name=kwargs.pop("name", text(f"{role} name")),
             locale="th",
             verified=True,
         )
-        if role in NATIONAL_IDS:
-            accounts.declare_national_id(user, NATIONAL_IDS[role])
+        if role in ids:
+            accounts.declare_national_id(user, ids[role])
         world.users[role] = user
         return user
 
     parliament = accounts.create_organisation(
-        slug="parliament", name_th=text("รัฐสภา"), name_en=None, kind=OrganisationKind.parliament
+        slug=f"parliament{tag}", name_th=text("รัฐสภา"), name_en=None, kind=OrganisationKind.parliament
     )
     agency = accounts.create_organisation(
-        slug="pcd",
+        slug=f"pcd{tag}",
         name_th=text("กรมควบคุมมลพิษ"),
         name_en=text("Pollution Control"),
         kind=OrganisationKind.department,
     )
     other = accounts.create_organisation(
-        slug="moi", name_th=text("กระทรวงมหาดไทย"), name_en=None, kind=OrganisationKind.department
+        slug=f"moi{tag}", name_th=text("กระทรวงมหาดไทย"), name_en=None, kind=OrganisationKind.department
     )
-    world.slugs.update(agency="pcd", other="moi", parliament="parliament")
+    world.slugs.update(agency=f"pcd{tag}", other=f"moi{tag}", parliament=f"parliament{tag}")
     for role in ROLES[1:]:
         person(role)
     accounts.set_membership(world.users["staff"], agency, MembershipRole.editor)
@@ -87,13 +97,13 @@ def build_world(session, text=lambda label: label) -> World:
     accounts.set_platform_roles(world.users["moderator"], moderator=True, admin=False)
     accounts.set_platform_roles(world.users["admin"], moderator=True, admin=True)
     signer = accounts.create_user(
-        email="hidden-signer@example.org",
+        email=f"hidden-signer{tag}@example.org",
         password=PASSWORD,
         display_name=HIDDEN_SIGNER_NAME,
         locale="th",
         verified=True,
     )
-    accounts.declare_national_id(signer, NATIONAL_IDS["hidden_signer"])
+    accounts.declare_national_id(signer, ids["hidden_signer"])
     world.users["hidden_signer"] = signer
     session.commit()
 
@@ -187,7 +197,7 @@ def build_world(session, text=lambda label: label) -> World:
         consent=True,
         show_name=False,
         full_name=HIDDEN_SIGNER_NAME,
-        national_id=NATIONAL_IDS["hidden_signer"],
+        national_id=ids["hidden_signer"],
     )
     session.commit()
     handed = initiative("ขอให้ลดฝุ่น PM2.5")
@@ -230,7 +240,7 @@ def build_world(session, text=lambda label: label) -> World:
         session.commit()
         return made
 
-    proposing = process("pb-proposals", (-1, 2, 3, 4, 5))
+    proposing = process(f"pb-proposals{tag}", (-1, 2, 3, 4, 5))
     proposal = budgeting.submit_proposal(
         proposing,
         author,
@@ -240,7 +250,7 @@ def build_world(session, text=lambda label: label) -> World:
         estimated_cost=100_000,
     )
     session.commit()
-    voting = process("pb-voting", (-3, -2, -1, 4, 5))
+    voting = process(f"pb-voting{tag}", (-3, -2, -1, 4, 5))
     feasible = BudgetProposal(
         process_id=voting.id,
         author_id=author.id,
@@ -252,7 +262,7 @@ def build_world(session, text=lambda label: label) -> World:
     )
     session.add(feasible)
     session.commit()
-    world.slugs.update(process="pb-proposals", voting_process="pb-voting")
+    world.slugs.update(process=f"pb-proposals{tag}", voting_process=f"pb-voting{tag}")
     world.ids.update(proposal=proposal.id, voting_proposal=feasible.id)
 
     # A follow/subscription of the citizen, for the notification settings.
