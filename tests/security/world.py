@@ -21,6 +21,7 @@ from tests.factories import PASSWORD, valid_national_id
 
 ROLES = ("anonymous", "citizen", "author", "other_staff", "staff", "moderator", "admin")
 
+
 #: People in the world: the national IDs, emails and names that must never be public.
 def national_ids(tag: str = "") -> dict[str, str]:
     """Valid, distinct 13-digit IDs for the world tagged ``tag``."""
