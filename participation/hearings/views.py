@@ -416,7 +416,7 @@ def attachment(hearing_id: int, attachment_id: int):
         path, mimetype=found.content_type, as_attachment=True, download_name=found.filename, max_age=3600
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
 
 

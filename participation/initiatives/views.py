@@ -292,7 +292,7 @@ def document(document_id: int):
         abort(404)
     response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=doc.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
 
 

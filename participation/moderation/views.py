@@ -253,7 +253,7 @@ def block_author(target_type: str, target_id: int):
         abort(404)
     form = BlockForm()
     if not form.validate():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("moderation.item", target_type=target_type, target_id=target_id)), 303
     return _decide(
         target_type,

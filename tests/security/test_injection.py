@@ -1,0 +1,162 @@
+"""Hostile and broken input to every POST route, as a signed-in site administrator
+(CSRF disabled, so the input reaches the views): SQL metacharacters, a 1 MB
+field, a truncated multipart body, invalid UTF-8 in the form and in the query
+string. Never a 5xx; a refused request (4xx) saves nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import _truncate_all
+from tests.security.conftest import client_as
+from tests.security.test_authorization import TABLE, url_for_rule
+from tests.security.test_routes import _row_counts
+from tests.security.world import build_world
+
+#: Names of the fields the app's forms use, so hostile values reach the validators and services.
+FIELDS = [
+    "body",
+    "title",
+    "title_th",
+    "title_en",
+    "summary",
+    "summary_th",
+    "summary_en",
+    "description",
+    "description_th",
+    "text",
+    "reason",
+    "note",
+    "name_th",
+    "name_en",
+    "display_name",
+    "email",
+    "password",
+    "confirm",
+    "current",
+    "national_id",
+    "full_name",
+    "contact",
+    "location",
+    "estimated_cost",
+    "official_cost",
+    "cost",
+    "count",
+    "outcome",
+    "explanation",
+    "prompt",
+    "choices",
+    "heading",
+    "prefix",
+    "number",
+    "slug",
+    "q",
+    "next",
+    "language",
+    "topic",
+    "duration_days",
+    "reasons",
+    "status",
+    "total_budget",
+    "threshold",
+    "kind",
+    "law_type",
+    "position",
+    "stakeholder_group",
+    "on_behalf_of",
+    "part_id",
+    "opens_at",
+    "closes_at",
+    "new_closes_at",
+    "user_id",
+    "role",
+    "consent",
+]
+
+SQL = "'; DROP TABLE users; -- \" OR 1=1 /* \\ %_ \x00"
+
+#: Routes whose refusal legitimately writes (a failed sign-in is counted for throttling).
+WRITES_ON_REFUSAL = {"accounts.sign_in": "failed sign-ins are recorded for throttling"}
+
+#: Routes whose success ends the administrator's session (the world is rebuilt after any success).
+SKIP = {"accounts.sign_out": "signing out takes no input"}
+
+
+def _payloads():
+    sql = {name: SQL for name in FIELDS}
+    sql["email"] = "a'--@example.org"
+    boundary = "----participation-boundary"
+    truncated = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\nincomplete value'
+        f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n%PDF-1."
+    ).encode()
+    bad_utf8 = "&".join(f"{name}=%ff%fe%c3%28" for name in FIELDS).encode()
+    return {
+        "sql metacharacters": {"data": sql},
+        "1 MB field": {
+            "data": {name: "ก" * 10 if name != "body" else "x" * (1024 * 1024) for name in FIELDS}
+        },
+        "truncated multipart": {
+            "data": truncated,
+            "content_type": f"multipart/form-data; boundary={boundary}",
+        },
+        "invalid UTF-8 form": {"data": bad_utf8, "content_type": "application/x-www-form-urlencoded"},
+    }
+
+
+PAYLOADS = _payloads()
+PAYLOADS["invalid UTF-8 query"] = {"data": {"body": "ok"}}
+QUERY = "?next=%ff%fe&q=%c3%28&language=%ff&cursor=%00"
+
+
+@pytest.mark.parametrize("kind", list(PAYLOADS))
+def test_hostile_input_to_every_post_route(app, db, world, kind):
+    state = {"world": world, "client": client_as(app, world, "admin")}
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint not in SKIP),
+        key=lambda r: r.rule,
+    )
+    problems, refused = [], 0
+    for rule in rules:
+        assert rule.endpoint in TABLE, f"{rule.endpoint}: add it to the authorization matrix first"
+        url = url_for_rule(state["world"], rule) + (QUERY if kind == "invalid UTF-8 query" else "")
+        before = _row_counts(db)
+        payload = PAYLOADS[kind]
+        response = state["client"].post(url, **payload)
+        where = f"POST {url} ({rule.endpoint}) with {kind}: {response.status_code}"
+        if response.status_code >= 500:
+            problems.append(where)
+        elif response.status_code >= 400:
+            refused += 1
+            db.expire_all()
+            if rule.endpoint not in WRITES_ON_REFUSAL and _row_counts(db) != before:
+                problems.append(f"{where}: refused, yet something was saved")
+        else:
+            db.rollback()
+            _truncate_all(app)
+            db.expire_all()
+            state["world"] = build_world(db)
+            state["client"] = client_as(app, state["world"], "admin")
+    assert not problems, "\n".join(problems)
+    assert refused > 0
+
+
+def test_oversized_comment_is_refused(app, db, world):
+    client = client_as(app, world, "admin")
+    before = _row_counts(db)
+    response = client.post(f"/comments/on/hearing/{world.ids['hearing']}", data={"body": "ก" * (600 * 1024)})
+    assert response.status_code in (413, 422)
+    db.expire_all()
+    assert _row_counts(db) == before
+
+
+def test_block_author_with_an_invalid_form_is_a_redirect_not_a_500(app, db, world):
+    """Regression: the form errors were lazy strings joined with str.join (500)."""
+    client = client_as(app, world, "moderator")
+    url = f"/moderation/item/comment/{world.ids['hidden_comment']}/block-author"
+    response = client.post(url, data={"days": "not a number"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
