@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from participation.transparency import indexers  # noqa: F401 - registers the search indexers
+from participation.transparency import (  # noqa: F401 - registering at import
+    api_budgets,
+    api_hearings,
+    api_initiatives,
+    indexers,
+)
 
 bp = Blueprint("transparency_domains", __name__)

@@ -37,6 +37,8 @@ SECTION_TEXT = """ร่าง
 HIDDEN_BODY = "ข้อความที่ถูกซ่อนโดยผู้ดูแลเรื่องสนามกอล์ฟ"
 HIDDEN_SIGNER = "ผู้ลงชื่อไม่เปิดเผย ลับมาก"
 SECRET_STAFF = "เจ้าหน้าที่ ชื่อลับ"
+#: Never in any public output.
+FORBIDDEN = ["secret.staff@agency.go.th", SECRET_STAFF, HIDDEN_SIGNER, HIDDEN_BODY, "ผู้ใช้ที่จะลบบัญชี"]
 
 
 class Clock:
