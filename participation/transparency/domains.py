@@ -98,3 +98,6 @@ def dump_command(directory: Path) -> None:
     with current_app.test_request_context("/", base_url=base_url):
         written = exports.dump(directory)
     click.echo(f"Wrote {len(written)} files to {directory}.")
+
+
+from participation.transparency import feeds_domains  # noqa: E402, F401 - routes on bp
