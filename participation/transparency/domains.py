@@ -100,4 +100,4 @@ def dump_command(directory: Path) -> None:
     click.echo(f"Wrote {len(written)} files to {directory}.")
 
 
-from participation.transparency import feeds_domains  # noqa: E402, F401 - routes on bp
+from participation.transparency import feeds_domains, statistics_pages  # noqa: E402, F401 - routes
