@@ -175,12 +175,18 @@ def build_comment(comment: Comment) -> search.Document | None:
     )
 
 
+def _not_about_comments(event: events.Event) -> bool:
+    """Comment events on a subject re-index the comment only, not the subject (nor its sections)."""
+    return not event.kind.startswith(("comment.", "moderation."))
+
+
 search.register_indexer(
     "hearing",
     build=build_hearing,
     all=_all_hearings,
     load=_load_hearing,
     label=_l("Hearings"),
+    when=_not_about_comments,
 )
 search.register_indexer(
     "hearing_section", build=lambda s: None, load=_load_section, label=_l("Draft sections")
@@ -191,6 +197,7 @@ search.register_indexer(
     all=lambda: db.session.scalars(select(Initiative)),
     load=lambda i: db.session.get(Initiative, i),
     label=_l("Initiatives"),
+    when=_not_about_comments,
 )
 search.register_indexer(
     "budget_proposal",
@@ -198,6 +205,7 @@ search.register_indexer(
     all=lambda: db.session.scalars(select(BudgetProposal).options(selectinload(BudgetProposal.process))),
     load=lambda i: db.session.get(BudgetProposal, i),
     label=_l("Budget proposals"),
+    when=_not_about_comments,
 )
 search.register_indexer(
     "comment",

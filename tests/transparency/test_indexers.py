@@ -72,3 +72,50 @@ def test_search_page_shows_domain_kinds(client, data):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Hearings" in text and "Draft sections" in text
+
+
+def test_posting_a_comment_does_not_reindex_the_hearing(data, db, factory):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from participation.comments import services as comments
+    from participation.hearings import services
+    from participation.hearings.models import HearingKind, LawType
+    from participation.transparency.models import SearchDocument
+
+    now = data.clock.now
+    hearing = services.create_hearing(
+        organisation=data.organisation,
+        actor=data.staff,
+        title_th="ร่างพระราชบัญญัติทางเท้า",
+        summary_th="ทางเท้าที่เดินได้",
+        kind=HearingKind.draft_law,
+        law_type=LawType.act,
+        contact="-",
+        opens_at=now,
+        closes_at=now + timedelta(days=20),
+    )
+    services.replace_sections(hearing.versions[0], domain_data.SECTION_TEXT)
+    services.schedule(hearing, data.staff, now)
+    services.advance(now)
+    db.commit()
+    stamp = db.scalar(
+        select(SearchDocument.updated_at).where(
+            SearchDocument.kind == "hearing", SearchDocument.ref_id == hearing.id
+        )
+    )
+    data.clock.advance(hours=1)
+    comment = comments.post_comment(
+        author=data.citizen, subject_type="hearing", subject_id=hearing.id, body="ทางเท้ากว้างขึ้น"
+    )
+    db.commit()
+    assert ("comment", comment.id) in _kinds("ทางเท้ากว้าง")
+    assert (
+        db.scalar(
+            select(SearchDocument.updated_at).where(
+                SearchDocument.kind == "hearing", SearchDocument.ref_id == hearing.id
+            )
+        )
+        == stamp
+    )
