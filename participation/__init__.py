@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "participation.comments.views:bp",
     "participation.moderation.views:bp",
     "participation.notifications.views:bp",
+    "participation.transparency.domains:bp",
     "participation.transparency.api:bp",
     "participation.transparency.views:bp",
     "participation.hearings.views:bp",

@@ -282,6 +282,8 @@ class Indexer:
     all: Callable[[], Iterable[Any]] | None = None
     load: Callable[[int], Any | None] | None = None
     label: Any = None
+    #: Which events re-index the subject (default: all of them).
+    when: Callable[[events.Event], bool] | None = None
 
 
 _indexers: dict[str, Indexer] = {}
@@ -294,9 +296,14 @@ def register_indexer(
     all: Callable[[], Iterable[Any]] | None = None,  # noqa: A002 - the documented name
     load: Callable[[int], Any | None] | None = None,
     label=None,
+    when: Callable[[events.Event], bool] | None = None,
 ) -> Indexer:
-    """Index subjects of ``subject_type`` after each of their events (see module doc)."""
-    indexer = Indexer(subject_type, build, all, load, label)
+    """Index subjects of ``subject_type`` after each of their events (see module doc).
+
+    ``when(event)`` may restrict which events re-index (e.g. not the comment
+    events a hearing receives, which change nothing in its document).
+    """
+    indexer = Indexer(subject_type, build, all, load, label, when)
     _indexers[subject_type] = indexer
     return indexer
 
@@ -363,7 +370,8 @@ def reindex_subject(subject_type: str, subject_id: int) -> int:
 
 @events.listen
 def _on_event(event: events.Event) -> None:
-    if event.subject_id is not None and event.subject_type in _indexers:
+    indexer = _indexers.get(event.subject_type)
+    if event.subject_id is not None and indexer is not None and (indexer.when is None or indexer.when(event)):
         reindex_subject(event.subject_type, event.subject_id)
 
 
