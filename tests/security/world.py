@@ -264,7 +264,7 @@ def build_world(session, text=lambda label: label, tag: str = "") -> World:
     session.add(feasible)
     session.commit()
     world.slugs.update(process=f"pb-proposals{tag}", voting_process=f"pb-voting{tag}")
-    world.ids.update(proposal=proposal.id, voting_proposal=feasible.id)
+    world.ids.update(proposal=proposal.id, voting_proposal=feasible.id, process=voting.id)
 
     # A follow/subscription of the citizen, for the notification settings.
     from participation.notifications import services as notifications
