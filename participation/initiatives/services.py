@@ -34,9 +34,7 @@ however many workers and signers race.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import os
 import re
@@ -73,6 +71,7 @@ from participation.initiatives.models import (
 )
 from participation.notifications.services import enqueue_email
 from participation.text import TextTooLong, clean_text
+from participation.web.csv import to_csv
 
 log = logging.getLogger(__name__)
 
@@ -1158,13 +1157,6 @@ def purge_personal_data(now: datetime) -> int:
 # --- hand-over export ---------------------------------------------------------------------
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def export_signatures(initiative: Initiative, staff: User, now: datetime) -> str:
     """The hand-over signature list as CSV (RFC 4180, UTF-8 with BOM, formula-safe).
 
@@ -1177,38 +1169,41 @@ def export_signatures(initiative: Initiative, staff: User, now: datetime) -> str
         InitiativeState.closed,
     ):
         raise InitiativeError("illegal_transition")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    personal = initiative.type.requires_personal_details
     header = ["number", "signed_at_utc", "receipt_check"]
-    if initiative.type.requires_personal_details:
+    if personal:
         header += ["full_name", "national_id"]
-    writer.writerow(header)
-    rows = 0
-    last_id = 0
-    while True:
-        batch = db.session.scalars(
-            select(Signature)
-            .where(Signature.initiative_id == initiative.id, Signature.id > last_id)
-            .order_by(Signature.id)
-            .limit(5000)
-        ).all()
-        if not batch:
-            break
-        for signature in batch:
-            rows += 1
-            line = [rows, signature.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), signature.receipt_hash[:12]]
-            if initiative.type.requires_personal_details:
-                line += [
-                    crypto.decrypt(ENCRYPTION_PURPOSE, signature.full_name_enc)
-                    if signature.full_name_enc
-                    else "",
-                    crypto.decrypt(ENCRYPTION_PURPOSE, signature.national_id_enc)
-                    if signature.national_id_enc
-                    else "",
+    counted = {"rows": 0}
+
+    def lines():
+        last_id = 0
+        while True:
+            batch = db.session.scalars(
+                select(Signature)
+                .where(Signature.initiative_id == initiative.id, Signature.id > last_id)
+                .order_by(Signature.id)
+                .limit(5000)
+            ).all()
+            if not batch:
+                return
+            for signature in batch:
+                counted["rows"] += 1
+                line = [
+                    counted["rows"],
+                    signature.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    signature.receipt_hash[:12],
                 ]
-            writer.writerow([_csv_cell(v) for v in line])
-        last_id = batch[-1].id
-        db.session.expunge_all()
+                if personal:
+                    line += [
+                        _decrypted(signature.full_name_enc),
+                        _decrypted(signature.national_id_enc),
+                    ]
+                yield line
+            last_id = batch[-1].id
+            db.session.expunge_all()
+
+    document = to_csv(header, lines())
+    rows = counted["rows"]
     initiative = db.session.get(Initiative, initiative.id)
     db.session.add(SignatureExport(initiative_id=initiative.id, user_id=staff.id, created_at=now, rows=rows))
     publish(
@@ -1226,7 +1221,11 @@ def export_signatures(initiative: Initiative, staff: User, now: datetime) -> str
         )
     )
     db.session.flush()
-    return "\ufeff" + out.getvalue()
+    return document
+
+
+def _decrypted(token: str | None) -> str:
+    return crypto.decrypt(ENCRYPTION_PURPOSE, token) if token else ""
 
 
 # --- reconcile -------------------------------------------------------------------------------
