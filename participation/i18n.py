@@ -74,6 +74,14 @@ def format_datetime(value: datetime | None, language: str | None = None) -> str:
     return f"{format_date(local, language)}, {local:%H:%M}{suffix}"
 
 
+def format_month(key: str, language: str | None = None) -> str:
+    """A ``YYYY-MM`` month for the reader: ``พ.ย. 2569`` or ``Nov 2026``."""
+    language = language or current_language()
+    year, month = int(key[:4]), int(key[5:7])
+    name = get_month_names("abbreviated", locale=language)[month]
+    return f"{name} {year + BE_OFFSET if language == 'th' else year}"
+
+
 def format_number(value: int | float | None) -> str:
     """A number with the reader's grouping, e.g. ``10,000``."""
     if value is None:

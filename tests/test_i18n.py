@@ -71,3 +71,12 @@ def test_date_near_midnight_uses_bangkok_day(app):
     moment = datetime(2026, 12, 31, 18, 0, tzinfo=UTC)  # 1 January 2027, 01:00 in Bangkok
     with app.test_request_context(headers={"Accept-Language": "th"}):
         assert format_date(moment) == "1 มกราคม 2570"
+
+
+def test_months_for_charts(app):
+    from participation.i18n import format_month
+
+    with app.test_request_context(headers={"Accept-Language": "th"}):
+        assert format_month("2026-11") == "พ.ย. 2569"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert format_month("2026-11") == "Nov 2026"

@@ -20,7 +20,7 @@ from participation.accounts.models import Organisation
 from participation.budgeting.models import BudgetProcess, BudgetResult
 from participation.comments.models import Comment, CommentStatus
 from participation.hearings.models import Hearing, HearingDisposition, HearingStatus
-from participation.i18n import _l, localized
+from participation.i18n import _l, format_month, localized
 from participation.initiatives.models import Initiative, InitiativeState
 from participation.transparency import statistics
 from participation.transparency.views import bp
@@ -254,7 +254,10 @@ def _render(organisation: Organisation | None):
         platform=[(st, v) for st, v in statistics.compute_all(now) if st.group == "platform"]
         if organisation is None
         else [],
-        trends=trends(now, org_id),
+        trends={
+            name: [(format_month(key), count) for key, count in series]
+            for name, series in trends(now, org_id).items()
+        },
         ballots=ballots_per_process(org_id),
     )
 
