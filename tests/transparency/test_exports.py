@@ -115,3 +115,11 @@ def test_dump_writes_every_public_table_and_the_ledger(app, data, db, tmp_path):
     assert ledger and json.loads(ledger[0])["seq"] == 1
     for path in (tmp_path / "dump").iterdir():
         assert_no_personal_data(path.read_text(encoding="utf-8"), forbidden=domain_data.FORBIDDEN)
+
+
+def test_subject_pages_link_their_downloads(client, data):
+    """A reader of a hearing finds its CSV and JSON on the page itself."""
+    html = client.get(f"/hearings/{data.hearing.id}").get_data(as_text=True)
+    assert f"/open-data/hearing/{data.hearing.id}/hearing-comments.csv" in html
+    assert f"/open-data/hearing/{data.hearing.id}/hearing-comments.json" in html
+    assert client.get(f"/open-data/hearing/{data.hearing.id}/hearing-comments.csv").status_code == 200
