@@ -108,7 +108,22 @@ DOM_CHECK = """() => {
 #: Roles that sign in, and whose pages we open besides the public ones.
 SIGNED_IN_ROLES = ("author", "staff", "moderator", "admin")
 #: Non-HTML routes, checked over HTTP below.
-NOT_HTML = {"static", "web.healthz", "transparency.ledger_feed", "hearings.report_csv", "hearings.attachment"}
+NOT_HTML = {
+    "static",
+    "web.healthz",
+    "transparency.ledger_feed",
+    "hearings.report_csv",
+    "hearings.attachment",
+    # Downloads and feeds: checked for content type and escaping by the header and privacy tests.
+    "transparency_domains.export_columns",
+    "transparency_domains.site_table",
+    "transparency_domains.subject_export",
+    "transparency_domains.hearings_feed",
+    "transparency_domains.hearing_comments_feed",
+    "transparency_domains.initiative_feed",
+    "transparency_domains.budget_feed",
+    "transparency_domains.moderation_feed",
+}
 
 
 def _payload_stream():
