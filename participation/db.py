@@ -150,6 +150,14 @@ def database() -> Database:
     return current_app.extensions["participation.db"]
 
 
+def insert(entity):
+    """``INSERT`` for this app's database that offers ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (the same API on SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (sqlite.insert if database().is_sqlite else postgresql.insert)(entity)
+
+
 def _get_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessionmaker()

@@ -14,8 +14,6 @@ from datetime import datetime
 from fractions import Fraction
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from participation import db
 from participation.accounts.models import Organisation, User
@@ -404,9 +402,7 @@ def can_vote_now(process: BudgetProcess, user: User | None, now: datetime) -> st
 
 
 def _upsert(values: dict):
-    dialect = db.session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(Ballot).values(**values)
+    stmt = db.insert(Ballot).values(**values)
     return stmt.on_conflict_do_update(
         index_elements=[Ballot.process_id, Ballot.voter_key],
         set_={"district_id": stmt.excluded.district_id, "cast_at": stmt.excluded.cast_at},

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from participation import db, text
 from participation.accounts.models import User
@@ -429,10 +428,8 @@ def is_hidden_pending_review(comment: Comment) -> bool:
 def adjust_count(comment: Comment, delta: int) -> None:
     """Add ``delta`` to the subject's and the part's published counts, atomically."""
     parts = [0] if comment.part_id is None else [0, comment.part_id]
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for part in parts:
-        statement = insert(CommentCount).values(
+        statement = db.insert(CommentCount).values(
             subject_type=comment.subject_type,
             subject_id=comment.subject_id,
             part_id=part,

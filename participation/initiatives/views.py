@@ -8,6 +8,7 @@ import click
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from participation import db, subjects
@@ -27,6 +28,7 @@ from participation.initiatives.models import (
     TimelineDocument,
 )
 from participation.text import render_markdown
+from participation.web.page_cache import for_anonymous_readers
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 
@@ -180,7 +182,8 @@ ERROR_STATUS = {
 
 
 def _initiative_or_404(initiative_id: int) -> Initiative:
-    initiative = db.session.get(Initiative, initiative_id)
+    # With its type in the same query: every page and the signing checks need it.
+    initiative = db.session.get(Initiative, initiative_id, options=[joinedload(Initiative.type)])
     if initiative is None or not permissions.can_view(current_user, initiative):
         abort(404)
     return initiative
@@ -216,16 +219,30 @@ def _show_context(initiative: Initiative) -> dict:
         "paper_batches": queries.paper_batches(initiative),
         "points": queries.daily_points(initiative),
         "my_signature": my_signature,
-        "invite_form": forms.InviteForm(formdata=None),
-        "return_form": forms.ReturnForm(formdata=None),
-        "paper_form": forms.PaperBatchForm(formdata=None),
-        "timeline_form": forms.TimelineForm(formdata=None),
-        "response_form": forms.ResponseForm(formdata=None),
+        **_staff_forms(),
         "comments_page": (
             comment_queries.stream_for_request(services.SUBJECT, initiative.id)
             if state not in (InitiativeState.draft, InitiativeState.in_review)
             else None
         ),
+    }
+
+
+def _staff_forms() -> dict:
+    """The authors' and staff's forms; none for anonymous readers.
+
+    A form makes a CSRF token, which would make the page personal and keep it out of
+    the page cache; only signed-in people can be shown these forms anyway.
+    """
+    names = ("invite_form", "return_form", "paper_form", "timeline_form", "response_form")
+    if not current_user.is_authenticated:
+        return dict.fromkeys(names)
+    return {
+        "invite_form": forms.InviteForm(formdata=None),
+        "return_form": forms.ReturnForm(formdata=None),
+        "paper_form": forms.PaperBatchForm(formdata=None),
+        "timeline_form": forms.TimelineForm(formdata=None),
+        "response_form": forms.ResponseForm(formdata=None),
     }
 
 
@@ -239,6 +256,7 @@ def _refuse(initiative: Initiative, exc: services.InitiativeError, status: int |
 
 
 @bp.get("/")
+@for_anonymous_readers
 def index():
     now = db.utcnow()
     sort = request.args.get("sort", "most_signed")
@@ -269,6 +287,7 @@ def index():
 
 
 @bp.get("/<int:initiative_id>")
+@for_anonymous_readers
 def show(initiative_id: int):
     initiative = _initiative_or_404(initiative_id)
     return render_template("initiatives/show.html", **_show_context(initiative))

@@ -89,7 +89,6 @@ from participation.notifications.models import (
     OutboxMessage,
     OutboxStatus,
     Subscription,
-    SubscriptionOrigin,
     SubscriptionState,
 )
 
@@ -340,7 +339,7 @@ def _auto_follow(event: Event, about: About | None) -> None:
     user = db.session.get(User, event.actor_id)
     if user is None or user.is_deleted:
         return
-    services.follow(user, about.subject_type, about.subject_id, SubscriptionOrigin.automatic)
+    services.follow_by_default(user, about.subject_type, about.subject_id)
 
 
 # --- recipients ------------------------------------------------------------------------

@@ -308,6 +308,30 @@ def follow(
     return row if row.state == SubscriptionState.active else None
 
 
+def follow_by_default(user, subject_type: str, subject_id: int) -> None:
+    """The automatic follow after taking part (commenting, signing): one statement.
+
+    Same outcome as ``follow(..., SubscriptionOrigin.automatic)``: a new active
+    follow if the person has no subscription to the subject, and no change if they
+    have one (so an earlier unfollow stays). ``ON CONFLICT DO NOTHING`` makes it a
+    single insert without a savepoint, also when a concurrent request follows the
+    same subject; it is on the signing hot path.
+    """
+    db.session.execute(
+        db.insert(Subscription)
+        .values(
+            user_id=user.id,
+            locale=user.locale,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            state=SubscriptionState.active,
+            origin=SubscriptionOrigin.automatic,
+            confirmed_at=db.utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
 def unfollow(user, subject_type: str, subject_id: int) -> Subscription:
     """Stop following, and remember it (``muted``) so a default follow does not return."""
     row = find_subscription(user.id, subject_type, subject_id)

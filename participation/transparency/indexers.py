@@ -175,9 +175,14 @@ def build_comment(comment: Comment) -> search.Document | None:
     )
 
 
+#: Events that change nothing a search shows: a signature changes the count only.
+_NOT_CONTENT = frozenset({"initiative.signed"})
+
+
 def _not_about_comments(event: events.Event) -> bool:
-    """Comment events on a subject re-index the comment only, not the subject (nor its sections)."""
-    return not event.kind.startswith(("comment.", "moderation."))
+    """Comment events on a subject re-index the comment only, not the subject (nor its sections);
+    a signature re-indexes nothing (it is on the signing hot path)."""
+    return not event.kind.startswith(("comment.", "moderation.")) and event.kind not in _NOT_CONTENT
 
 
 search.register_indexer(

@@ -41,8 +41,6 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Float, bindparam, column, delete, func, literal_column, select, table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from participation import db, events, subjects
 from participation.search_text import MAX_QUERY_LENGTH, fts5_match, index_text, pg_tsquery_terms
@@ -121,8 +119,7 @@ def index_document(
         "updated_at": db.utcnow(),
         "search_text": index_text(f"{title}\n{body}"),
     }
-    insert = sqlite_insert if db.database().is_sqlite else pg_insert
-    statement = insert(SearchDocument).values(**values)
+    statement = db.insert(SearchDocument).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "ref_id"],
         set_={k: statement.excluded[k] for k in values if k not in ("kind", "ref_id")},

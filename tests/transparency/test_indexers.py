@@ -119,3 +119,24 @@ def test_posting_a_comment_does_not_reindex_the_hearing(data, db, factory):
         )
         == stamp
     )
+
+
+def test_signing_does_not_reindex_the_initiative(data, db, factory):
+    """A signature changes no searchable text; re-indexing on each one would slow signing down."""
+    from sqlalchemy import select
+
+    from participation.initiatives import services as initiatives
+    from participation.transparency.models import SearchDocument
+
+    def stamp():
+        return db.scalar(
+            select(SearchDocument.updated_at).where(
+                SearchDocument.kind == "initiative", SearchDocument.ref_id == data.initiative.id
+            )
+        )
+
+    before = stamp()
+    assert before is not None
+    initiatives.sign(data.initiative, factory.user(), data.clock.advance(hours=1), consent=True)
+    db.commit()
+    assert stamp() == before
