@@ -86,6 +86,11 @@ def prepare(env: dict, workdir: Path, args) -> dict:
             [("POST", sign_path, cookie, dataset.sign_body(token)) for cookie, token in signers["sign"]],
         ),
     }
+    # Signed-in readers of the hearing page: never served from the anonymous page cache.
+    files["hearing_signed_in"] = dataset.write_requests(
+        workdir / "hearing_signed_in.txt",
+        [("GET", data["hearing_url"], cookie, "") for cookie, _ in signers["mix"][:64]],
+    )
     # The mix: 70 % reads of the initiative page, the count and the hearing page,
     # 20 % the hearing's comment stream (page 2), 10 % signing, shuffled.
     reads = [data["initiative_url"], "/initiatives/", data["hearing_url"]]
@@ -243,7 +248,12 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "initiative_count",
-        "GET /initiatives/ (the list with each initiative's live count; no count API in main yet)",
+        "GET /api/v1/initiatives/<id>: the count (and daily counts) of the 1,000,000-signature initiative",
+        lambda p: f"/api/v1/initiatives/{p['initiative_id']}",
+    ),
+    Scenario(
+        "initiative_list",
+        "GET /initiatives/ (the list with each initiative's live count)",
         lambda p: "/initiatives/",
     ),
     Scenario(
@@ -253,6 +263,13 @@ SCENARIOS: list[Scenario] = [
         HEARING_TARGET,
         500,
         100,
+    ),
+    Scenario(
+        "hearing_page_signed_in",
+        "GET the same hearing page as signed-in citizens (rendered for each request, no page cache)",
+        lambda p: p["hearing_url"],
+        script="requests.lua",
+        requests="hearing_signed_in",
     ),
     Scenario(
         "comment_stream",

@@ -80,6 +80,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
         "OIDC_PROVIDERS": parse_oidc_providers(get("OIDC_PROVIDERS"), env, mode),
         "OIDC_HTTP_TIMEOUT": _int("OIDC_HTTP_TIMEOUT", get("OIDC_HTTP_TIMEOUT"), 5),
         "OIDC_DISCOVERY_TTL": _int("OIDC_DISCOVERY_TTL", get("OIDC_DISCOVERY_TTL"), 3600),
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", get("PAGE_CACHE_SECONDS"), 5),
+        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", get("PAGE_CACHE_ENTRIES"), 256),
         "HEARING_MIN_DAYS": _int("HEARING_MIN_DAYS", get("HEARING_MIN_DAYS"), 15),
         "HEARING_ATTACHMENT_MAX_BYTES": _int(
             "HEARING_ATTACHMENT_MAX_BYTES", get("HEARING_ATTACHMENT_MAX_BYTES"), 10 * 1024 * 1024

@@ -154,7 +154,14 @@ class TestWithCsrf:
         assert response.status_code == 400
         assert "แบบฟอร์มหมดอายุ" in response.get_data(as_text=True)
 
-    def test_language_switch_needs_csrf(self, client):
+    def test_signed_in_language_switch_needs_csrf(self, client, factory):
+        from tests.conftest import csrf_token_from
+
+        user = factory.user()
+        token = csrf_token_from(client.get("/signin").get_data(as_text=True))
+        client.post(
+            "/signin", data={"email": user.email, "password": "correct horse battery", "csrf_token": token}
+        )
         response = client.post("/language", data={"language": "en"})
         assert response.status_code == 400
 

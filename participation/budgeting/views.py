@@ -35,6 +35,7 @@ from participation.extensions import limiter
 from participation.i18n import _, format_number, localized
 from participation.identity import IdentityLevel
 from participation.web.forms import options
+from participation.web.page_cache import for_anonymous_readers
 
 bp = Blueprint("budgeting", __name__, url_prefix="/budgets")
 
@@ -112,6 +113,7 @@ def _proposal(process: BudgetProcess, proposal_id: int) -> BudgetProposal:
 
 
 @bp.get("/")
+@for_anonymous_readers
 def index():
     return render_template("budgeting/index.html", processes=queries.processes(), now=db.utcnow())
 
@@ -170,6 +172,7 @@ def new():
 
 
 @bp.get("/<slug>")
+@for_anonymous_readers
 def show(slug: str):
     process = _process(slug)
     now = db.utcnow()

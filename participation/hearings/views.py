@@ -28,6 +28,7 @@ from participation.hearings.models import (
 from participation.i18n import _, localized, ngettext
 from participation.identity import IdentityLevel
 from participation.web.csv import csv_response
+from participation.web.page_cache import for_anonymous_readers
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
 
@@ -221,6 +222,7 @@ def _all_organisations() -> list[Organisation]:
 
 
 @bp.get("/")
+@for_anonymous_readers
 def index():
     now = db.utcnow()
     status = request.args.get("status") or None
@@ -273,6 +275,7 @@ def _page_context(hearing: Hearing, now):
 
 
 @bp.get("/<int:hearing_id>")
+@for_anonymous_readers
 def show(hearing_id: int):
     from participation.comments import queries as comment_queries
 
@@ -296,12 +299,14 @@ def show(hearing_id: int):
     return render_template(
         "hearings/show.html",
         **context,
-        new_comment_form=_comment_form(hearing),
+        # Forms only for signed-in readers: a form makes a CSRF token, which would make
+        # the page personal and keep it out of the page cache.
+        new_comment_form=_comment_form(hearing) if current_user.is_authenticated else None,
         more_url=_more_url(page),
         results=queries.questionnaire_results(hearing),
         stream=page,
         section=None,
-        extend_form=forms.ExtendForm(),
+        extend_form=forms.ExtendForm() if current_user.is_authenticated else None,
     )
 
 

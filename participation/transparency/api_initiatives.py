@@ -16,6 +16,7 @@ from participation.initiatives.models import DailyCount, Initiative, InitiativeS
 from participation.transparency import api, openapi
 from participation.transparency.api_hearings import _STR_OR_NULL, _TIME_OR_NULL, choice, external
 from participation.transparency.indexers import path
+from participation.web.page_cache import for_anonymous_readers
 
 openapi.register_tag(
     "initiatives", _l("Citizen initiatives: signatures, hand-over and the authority's response.")
@@ -179,6 +180,7 @@ def initiatives():
 
 
 @api.bp.get("/initiatives/<int:initiative_id>")
+@for_anonymous_readers
 def initiative(initiative_id: int):
     item = public_initiative(initiative_id)
     now = db.utcnow()

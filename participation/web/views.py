@@ -9,12 +9,15 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from participation import db
+from participation.extensions import csrf
 from participation.i18n import LOCALE_COOKIE, LOCALES, _l
+from participation.web.page_cache import for_anonymous_readers
 
 bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
+@for_anonymous_readers
 def home():
     from participation.web.home import home_sections
 
@@ -47,8 +50,18 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Remember the reader's language in a cookie (and on the account)."""
+    """Remember the reader's language in a cookie (and on the account).
+
+    For a signed-in reader this changes the account, so the CSRF token is checked
+    as on every other form. For an anonymous reader it only sets the ``lang``
+    cookie, which any site could make the browser send anyway; the form carries no
+    token then, so anonymous pages hold nothing per visitor and can be cached
+    (see ``web.page_cache``).
+    """
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     language = request.form.get("language", "")
     response = redirect(safe_next(request.form.get("next")))
     if language in LOCALES:

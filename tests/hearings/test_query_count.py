@@ -5,11 +5,18 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from participation.comments.models import Comment, CommentStatus
 from participation.hearings import queries
 from tests.hearings.conftest import sections_of
+
+
+@pytest.fixture
+def config_overrides():
+    """The cost of rendering is measured: the anonymous page cache would answer the second request."""
+    return {"PAGE_CACHE_SECONDS": 0}
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
 
 from participation import db as db_module
@@ -149,6 +150,12 @@ def _count_statements(app, fn) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", _before)
     return len(statements)
+
+
+@pytest.fixture
+def config_overrides():
+    """Rendering cost is measured: the anonymous page cache would answer repeated requests."""
+    return {"PAGE_CACHE_SECONDS": 0}
 
 
 def test_initiative_page_and_list_cost_do_not_grow_with_signatures(app, db, world, client):

@@ -45,6 +45,7 @@ def test_session_cookie_secure_in_production(database_url, migrated, monkeypatch
         **base_config(database_url, migrated),
         "ENV_MODE": "production",
         "BASE_URL": "https://example.go.th",
+        "WTF_CSRF_ENABLED": True,  # as in production: the sign-in form's token starts the session
     }
     del config["ENV_MODE"]  # from the environment, as in a real deployment
     app = create_app(config)
