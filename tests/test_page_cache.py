@@ -238,3 +238,36 @@ def test_a_page_that_touched_the_session_is_not_stored(app):
     second = client.get("/test-personal")
     assert first.headers["X-Page-Cache"] == second.headers["X-Page-Cache"] == "miss"
     assert len(app.extensions["page_cache"]) == 0
+
+
+def test_a_page_missing_from_the_cache_is_rendered_once_for_simultaneous_readers(app):
+    """When a popular page expires, one thread renders it; the others wait for that page."""
+    import threading
+    import time
+
+    from participation.web.page_cache import for_anonymous_readers
+
+    renders = []
+
+    @for_anonymous_readers
+    def slow():
+        renders.append(1)
+        time.sleep(0.3)
+        return f"<p>rendered {len(renders)}</p>"
+
+    app.add_url_rule("/test-slow", "test_slow", slow)
+    barrier = threading.Barrier(5)
+    bodies = []
+
+    def read():
+        client = app.test_client()
+        barrier.wait()
+        bodies.append(client.get("/test-slow").get_data(as_text=True))
+
+    threads = [threading.Thread(target=read) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(renders) == 1
+    assert bodies == ["<p>rendered 1</p>"] * 5

@@ -24,6 +24,10 @@ What makes it safe:
   events (the live signature count, a change of a display name, a phase that
   opens by the clock) show after at most ``PAGE_CACHE_SECONDS``.
 
+When a page is missing (expired, or the ledger moved), one thread per worker renders
+it and the others asking for the same page wait for that rendering instead of all
+rendering it at once, which kept the slowest requests slow under a read storm.
+
 The key also holds the path with its query string and the reader's language.
 The cache is a bounded LRU (``PAGE_CACHE_ENTRIES``, 256 by default), so odd query
 strings cannot make it grow without limit. Responses say ``X-Page-Cache: hit``
@@ -45,6 +49,12 @@ from sqlalchemy import select
 from participation import db
 from participation.i18n import current_language
 
+#: Render locks (striped by key): when a page expires, one thread per worker renders it
+#: and the others wait for it, instead of all rendering the same page at once.
+_RENDER_LOCKS = 64
+#: Longest wait for another thread's rendering before rendering anyway.
+_RENDER_WAIT_SECONDS = 10
+
 #: Response headers kept with a stored page (the rest are set per response).
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Content-Disposition")
 
@@ -58,6 +68,11 @@ class PageCache:
         self.clock = clock
         self._entries: OrderedDict[tuple, tuple[float, int, bytes, list[tuple[str, str]]]] = OrderedDict()
         self._lock = threading.Lock()
+        self._render_locks = [threading.Lock() for _ in range(_RENDER_LOCKS)]
+
+    def render_lock(self, key: tuple) -> threading.Lock:
+        """The lock one thread holds while it renders ``key`` (striped: a fixed number of locks)."""
+        return self._render_locks[hash(key) % _RENDER_LOCKS]
 
     def get(self, key: tuple) -> tuple[int, bytes, list[tuple[str, str]]] | None:
         """The stored ``(status, body, headers)`` for ``key`` if it is younger than ``ttl``."""
@@ -126,21 +141,38 @@ def for_anonymous_readers(view: Callable) -> Callable:
         key = (request.full_path, current_language(), ledger_position())
         stored = cache.get(key)
         if stored is not None:
-            status, body, headers = stored
-            response = Response(body, status=status, headers=headers)
-            response.headers["X-Page-Cache"] = "hit"
-            return response
-        response = current_app.make_response(view(*args, **kwargs))
-        storable = (
-            response.status_code == 200
-            and not response.direct_passthrough
-            and "Set-Cookie" not in response.headers
-            and not session.modified
-        )
-        if storable:
-            headers = [(name, value) for name, value in response.headers if name in _KEPT_HEADERS]
-            cache.put(key, response.status_code, response.get_data(), headers)
-        response.headers["X-Page-Cache"] = "miss"
-        return response
+            return _stored_response(stored)
+        lock = cache.render_lock(key)
+        locked = lock.acquire(timeout=_RENDER_WAIT_SECONDS)
+        try:
+            stored = cache.get(key) if locked else None
+            if stored is not None:  # rendered by another thread while this one waited
+                return _stored_response(stored)
+            return _render_and_store(cache, key, view, args, kwargs)
+        finally:
+            if locked:
+                lock.release()
 
     return wrapper
+
+
+def _stored_response(stored: tuple[int, bytes, list[tuple[str, str]]]) -> Response:
+    status, body, headers = stored
+    response = Response(body, status=status, headers=headers)
+    response.headers["X-Page-Cache"] = "hit"
+    return response
+
+
+def _render_and_store(cache: PageCache, key: tuple, view: Callable, args, kwargs) -> Response:
+    response = current_app.make_response(view(*args, **kwargs))
+    storable = (
+        response.status_code == 200
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+    )
+    if storable:
+        headers = [(name, value) for name, value in response.headers if name in _KEPT_HEADERS]
+        cache.put(key, response.status_code, response.get_data(), headers)
+    response.headers["X-Page-Cache"] = "miss"
+    return response
