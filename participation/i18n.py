@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
 from flask import request
+from flask.globals import _cv_app
 from flask_babel import format_decimal as _format_decimal
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, get_translations, lazy_gettext
 from flask_login import current_user
 
-_ = gettext
 _l = lazy_gettext
 __all__ = ["_", "_l", "ngettext", "LOCALES", "BANGKOK", "select_locale"]
 
@@ -26,6 +26,44 @@ LOCALES = ("th", "en")
 LOCALE_COOKIE = "lang"
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
+
+
+def translations():
+    """``flask_babel.get_translations()``, made cheap for pages that look up hundreds of strings.
+
+    Flask-Babel finds the catalogue anew on every lookup (the context, the domain, the
+    locale, a cache keyed by the locale's name: about ten calls). The catalogue is kept
+    here on the same per-context namespace, next to the locale it belongs to, and used
+    while that locale is still the current one (``force_locale``, used for emails in the
+    recipient's language, and ``refresh`` replace the locale, so they are noticed).
+    """
+    app_context = _cv_app.get(None)
+    space = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    if space is not None:
+        kept = getattr(space, "participation_translations", None)
+        if kept is not None and kept[0] is getattr(space, "babel_locale", None):
+            return kept[1]
+    found = get_translations()
+    space = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(space, "babel_locale", None)
+    if locale is not None:
+        space.participation_translations = (locale, found)
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """The translation of ``string`` in the current locale, ``%(name)s`` filled from ``variables``."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Singular or plural translation for ``num``; ``%(num)d`` and ``variables`` filled in."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
+_ = gettext
 
 
 def select_locale() -> str:
@@ -97,6 +135,16 @@ def localized(obj, field: str) -> str:
 
 
 def init_app(app) -> None:
+    # The same callables Flask-Babel installs, on the cheaper catalogue lookup.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: translations().ugettext(string),
+        ngettext=lambda singular, plural, num: translations().ungettext(singular, plural, num),
+        pgettext=lambda context, string: translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, num: translations().unpgettext(
+            context, singular, plural, num
+        ),
+        newstyle=True,
+    )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = format_number

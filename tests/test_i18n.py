@@ -80,3 +80,20 @@ def test_months_for_charts(app):
         assert format_month("2026-11") == "พ.ย. 2569"
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert format_month("2026-11") == "Nov 2026"
+
+
+def test_kept_catalogue_follows_force_locale(app):
+    """The cheap lookup must notice every change of locale within one request."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from participation.i18n import _, ngettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "th"}):
+        assert _("Comments") == "ความคิดเห็น"
+        with force_locale("en"):  # an email in the recipient's language
+            assert _("Comments") == "Comments"
+            assert render_template_string("{{ _('Comments') }}") == "Comments"
+            assert ngettext("%(num)d day left", "%(num)d days left", 2) == "2 days left"
+        assert _("Comments") == "ความคิดเห็น"
+        assert render_template_string("{{ _('Comments') }}") == "ความคิดเห็น"
