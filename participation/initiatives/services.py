@@ -46,7 +46,6 @@ from pathlib import Path
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from participation import crypto, db
 from participation.accounts.models import Organisation, User
@@ -686,23 +685,27 @@ def sign(
         full_name_enc = crypto.encrypt(ENCRYPTION_PURPOSE, name)
         national_id_enc = crypto.encrypt(ENCRYPTION_PURPOSE, number)
     code = _new_receipt_code()
-    signature = Signature(
-        initiative_id=initiative.id,
-        identity_key=user.identity_key(),
-        user_id=user.id,
-        created_at=now,
-        receipt_hash=_receipt_hash(code),
-        public_name=(user.display_name or None) if show_name else None,
-        full_name_enc=full_name_enc,
-        national_id_enc=national_id_enc,
-        consent_version=CONSENT_VERSION,
+    # One INSERT ... ON CONFLICT DO NOTHING RETURNING: the unique constraints on
+    # (initiative, identity key) and (initiative, account) decide, also under races,
+    # and a second signature returns no row instead of failing the transaction.
+    signature = db.session.scalar(
+        db.insert(Signature)
+        .values(
+            initiative_id=initiative.id,
+            identity_key=user.identity_key(),
+            user_id=user.id,
+            created_at=now,
+            receipt_hash=_receipt_hash(code),
+            public_name=(user.display_name or None) if show_name else None,
+            full_name_enc=full_name_enc,
+            national_id_enc=national_id_enc,
+            consent_version=CONSENT_VERSION,
+        )
+        .on_conflict_do_nothing()
+        .returning(Signature)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(signature)
-            db.session.flush()
-    except IntegrityError:
-        raise InitiativeError("already_signed") from None
+    if signature is None:
+        raise InitiativeError("already_signed")
     publish(
         Event(
             kind="initiative.signed",
