@@ -299,8 +299,8 @@ class _Mes:
     ``Q_s`` over one common denominator ``D``, :class:`_RunState`), and a flag per voter group
     telling whether it is at zero. The exact money of any set ``S`` of groups is
     ``sum(w) E - sum_s c_s q_s`` with ``c_s`` the number of voters of ``S`` that approve the
-    ``s``-th winner: an integer vector computed with numpy from the 0/1 incidence matrix (exact:
-    integers below 2**53), then one big-integer dot product with ``Q``.
+    ``s``-th winner: an integer vector computed with numpy from the run's 0/1 group-by-winner
+    matrix (exact: integers below 2**53), then one big-integer dot product with ``Q``.
 
     **Exact payment of a project.** For a project with ``N`` supporters and cost ``C``, and any
     set ``P`` of its supporters with ``|P| < N``::
@@ -316,22 +316,25 @@ class _Mes:
     float share is within ``uE``; each step subtracts ``fl(q)`` (correctly rounded, ``q <= E``)
     and rounds once, adding at most ``2uE(1 + u)``, so after ``t`` steps the error is at most
     ``(2t + 1) u E (1 + u)^t``; groups at zero are exact). :meth:`_RunState.screen` sorts the
-    supporters' floats, picks a prefix of ``j`` voters as a guess for ``P`` and computes
+    supporters' floats, guesses a prefix of ``j`` voters for ``P`` and computes
     ``Q0 = (C - S) / R`` (``S`` their float sum, ``R = N - j``) with an absolute error bound
-    ``err`` covering the rounding of the prefix sum (``(j + 2) u`` times the sum, sequential
-    summation) and of the division, plus ``N delta / R``; ``lo = Q0 - 2 err``,
-    ``hi = Q0 + 2 err``. Then, rigorously:
+    ``err = 2 (N delta + F) / R``, where ``F / R`` bounds the rounding of ``Q0`` itself (prefix
+    sum: ``(j + 2) u`` times it, sequential summation; subtraction and division: ``u`` each,
+    taken as ``(j + 8) u`` times ``C`` plus the sum of ``j + 1`` floats); ``lo = Q0 - err``,
+    ``hi = Q0 + err``. Then, rigorously:
 
-    * ``q >= lo`` by (1) with ``P`` = the prefix (its exact money is at most ``S + j delta``);
-    * if the largest float in the prefix is ``<= lo`` and the smallest outside is ``>= hi``,
+    * ``q >= lo`` by (1) with ``P`` = the prefix (its exact money is at most ``S + j delta``),
+      if the project is affordable.
+    * If the largest float in the prefix is ``<= lo`` and the smallest outside is ``>= hi``,
       then for ``x = (C - S + N delta) / R <= hi`` every voter has ``min(m, x) >=
-      min(f, x) - delta`` and so ``sum(min(m, x)) >= S + R x - N delta = C``: the project is
-      affordable and ``q <= x <= hi``. Otherwise the screening is inconclusive and the project
-      is evaluated exactly (:meth:`_RunState.exact_full`, exact money of every supporter group).
-    * if moreover the prefix floats are ``<= lo - 2 delta`` and the others ``>= hi + 2 delta``,
-      the prefix is a consistent ``P`` (exact money within ``delta`` of the float), so ``q`` is
-      computed exactly by (1) from the exact money of the prefix groups.
-    * a project is dropped as unaffordable only when the float sum of its supporters' money,
+      min(f, x) - delta``, so ``sum(min(m, x)) >= S + R x - N delta = C``: the project is
+      affordable and ``q <= x <= hi``. Moreover the prefix is a consistent ``P``: a voter in it
+      has at most ``lo + delta <= Q0 - N delta / R <= q`` (``err >= 2 N delta / R`` and
+      ``delta <= N delta / R``), a voter outside at least ``hi - delta >= Q0 + N delta / R >=
+      q``; so :meth:`_RunState.exact` gets ``q`` exactly by (1) from the prefix groups' exact
+      money. Otherwise the screening is inconclusive and the project is evaluated exactly from
+      the exact money of every supporter group (:meth:`_RunState.exact_full`).
+    * A project is dropped as unaffordable only when the float sum of its supporters' money,
       plus its rounding and ``N delta``, is still below its cost; otherwise it is evaluated
       exactly.
 
@@ -357,15 +360,14 @@ class _Mes:
         #: Supporter groups of each project, their sizes, and one entry per supporting voter.
         self.groups = [np.array(election.approvers[i], dtype=np.intp) for i in range(m)]
         self.group_sizes = [weights[g].astype(np.float64) for g in self.groups]
+        #: One entry per supporting voter: the group index, in the order of the voters' money
+        #: at the project's last screening (any order is correct; a nearly sorted one is cheap
+        #: to sort again, and money changes little between steps and between add1 runs).
         self.voters = [np.repeat(g, weights[g]) for g in self.groups]
-        #: incidence[i, g] = 1 if group g approves project i.
-        self.incidence = np.zeros((m, len(election.groups)), dtype=np.uint8)
-        for i, g in enumerate(self.groups):
-            self.incidence[i, g] = 1
-        most = max(election.votes, default=0)
-        #: countdown[most - N + k] == N - k: supporters left after the k poorest of N.
-        self.countdown = np.arange(most, 0, -1, dtype=np.float64)
-        self.most = most
+        countdown = np.arange(max(election.votes, default=1) - 1, -1, -1, dtype=np.float64)
+        #: others[i][k] == N - k - 1: how many of project i's N supporters are richer than the
+        #: k-th poorest (0-based).
+        self.others = [countdown[len(countdown) - n :] for n in election.votes]
 
     def run(self, endowment: Fraction, cost_limit: int | None) -> _MesRun | None:
         """Run MES with the given per-voter share.
@@ -435,7 +437,8 @@ class _RunState:
     """The exact and float money of every voter group during one MES run (see :class:`_Mes`).
 
     Exact: group ``g`` holds 0 if ``zero[g]``, else ``(e_num - sum of paid[s] over the winners s
-    it approves) / denominator``. Float: ``floats[g]``, within ``delta`` of the exact amount.
+    it approves) / denominator``; ``history[g, s]`` is 1 if it approves the ``s``-th winner.
+    Float: ``floats[g]``, within ``delta`` of the exact amount.
     """
 
     def __init__(self, engine: _Mes, endowment: Fraction) -> None:
@@ -443,86 +446,84 @@ class _RunState:
         self.denominator = endowment.denominator
         self.e_num = endowment.numerator
         self.paid: list[int] = []  # paid[s] / denominator: the payment q of the s-th winner
-        self.winners: list[int] = []
         groups = len(engine.e.groups)
         self.e_float = float(endowment)
         self.floats = np.full(groups, self.e_float)
         self.zero = np.zeros(groups, dtype=bool)
+        self.history = np.zeros((groups, max(len(engine.tie_rank), 1)), dtype=np.uint8)
         self.delta = 4 * _U * self.e_float
 
     def money(self, groups: np.ndarray, sizes: np.ndarray) -> int:
         """Exact money of the given groups (with their sizes) together, times ``denominator``."""
         live = ~self.zero[groups]
-        groups, sizes = groups[live], sizes[live]
+        return self._live_money(groups[live], sizes[live])
+
+    def _live_money(self, groups: np.ndarray, sizes: np.ndarray) -> int:
+        """:meth:`money` of groups none of which is at zero."""
         total = int(sizes.sum()) * self.e_num
-        if self.winners and groups.size:
-            counts = self.engine.incidence[np.ix_(self.winners, groups)] @ sizes
-            total -= sum(map(mul, counts.astype(np.int64).tolist(), self.paid))
+        if self.paid and groups.size:
+            counts = sizes @ self.history[groups]  # voters of the groups approving each winner
+            total -= sum(map(mul, counts[: len(self.paid)].astype(np.int64).tolist(), self.paid))
         return total
 
     def screen(self, i: int) -> list | None:
         """Float bounds on project ``i``'s rho, or ``None`` if it is certainly unaffordable.
 
-        Returns ``[rho_lo, rho_hi, threshold, exact]``: ``rho_lo <= rho <= rho_hi`` for sure;
-        ``threshold``, when not ``None``, is such that the supporters whose float money is at
-        most it are a consistent paying-all set; ``exact`` is ``(q, paying_all)`` when already
-        known. See :class:`_Mes` for the proof.
+        Returns ``[rho_lo, rho_hi, threshold, exact, j]``: ``rho_lo <= rho <= rho_hi`` for
+        sure; the ``j`` supporters whose float money is at most ``threshold`` are a consistent
+        paying-all set; ``exact`` is ``(q, paying_all)`` once known (then ``threshold`` is not
+        needed and may be ``None``). See :class:`_Mes` for the proof.
         """
         engine = self.engine
         cost = engine.e.costs[i]
         n = engine.e.votes[i]
         delta = self.delta
-        amounts = self.floats[engine.voters[i]]
-        amounts.sort()
-        sums = np.cumsum(amounts)
-        before = sums - amounts
-        fits = (cost - before) <= amounts * engine.countdown[engine.most - n :]
-        j = int(fits.argmax())
-        if not fits[j]:
-            total = float(sums[-1])
+        voters = engine.voters[i]
+        amounts = self.floats[voters]
+        order = amounts.argsort(kind="stable")
+        amounts = amounts[order]
+        engine.voters[i] = voters[order]
+        sums = amounts.cumsum()
+        # The guess j: the first k (0-based) with cost - sums[k - 1] <= amounts[k] (n - k), i.e.
+        # the k poorest pay all they have and the others pay equal shares they can afford.
+        # amounts[k] (n - k - 1) + sums[k] is non-decreasing in k (exactly; a rounding slip
+        # only makes the guess worse, and the guess is checked below).
+        j = int((amounts * engine.others[i] + sums).searchsorted(cost))
+        if j == n:
+            total = sums.item(n - 1)
             if _up(total * (1 + (n + 2) * _U) + n * delta) < cost:
                 return None
             return self._exact_entry(i)
         rest = n - j
-        q0 = (cost - float(before[j])) / rest
-        err = 2 * (n * delta + (j + 8) * _U * (cost + float(sums[j]))) / rest
+        above = amounts.item(j)
+        level = sums.item(j)
+        q0 = (cost - (level - above)) / rest
+        err = 2 * (n * delta + (j + 8) * _U * (cost + level)) / rest
         lo, hi = q0 - err, q0 + err
-        below = float(amounts[j - 1]) if j else -1.0
-        above = float(amounts[j])
+        below = amounts.item(j - 1) if j else -1.0
         if below > lo or above < hi:
             return self._exact_entry(i)
-        consistent = below + 2 * delta <= lo and above - 2 * delta >= hi
-        return [
-            max(_down(lo / cost), _down(1.0 / n)),
-            _up(hi / cost),
-            below if consistent else None,
-            None,
-        ]
+        return [max(_down(lo / cost), _down(1.0 / n)), _up(hi / cost), below, None, j]
 
     def _exact_entry(self, i: int) -> list | None:
         found = self.exact_full(i)
         if found is None:
             return None
         rho = found[0] / self.engine.e.costs[i]
-        return [_down(float(rho)), _up(float(rho)), None, found]
+        return [_down(float(rho)), _up(float(rho)), None, found, None]
 
     def exact(self, i: int, entry: list) -> tuple[Fraction, np.ndarray]:
         """Exact ``q`` of a screened project and the mask of its groups that pay all they have."""
         if entry[3] is None:
-            if entry[2] is None:
-                found = self.exact_full(i)
-                assert found is not None, "a screened project is affordable"
-                entry[3] = found
-            else:
-                engine = self.engine
-                groups = engine.groups[i]
-                paying_all = self.floats[groups] <= entry[2]
-                sizes = engine.group_sizes[i]
-                paid = self.money(groups[paying_all], sizes[paying_all])
-                rest = engine.e.votes[i] - int(sizes[paying_all].sum())
-                q = Fraction(engine.e.costs[i] * self.denominator - paid, rest * self.denominator)
-                entry[3] = (q, paying_all)
-            entry[0] = max(entry[0], _down(float(entry[3][0] / self.engine.e.costs[i])))
+            engine = self.engine
+            groups = engine.groups[i]
+            paying_all = self.floats[groups] <= entry[2]
+            live = paying_all & ~self.zero[groups]
+            paid = self._live_money(groups[live], engine.group_sizes[i][live])
+            rest = engine.e.votes[i] - entry[4]
+            q = Fraction(engine.e.costs[i] * self.denominator - paid, rest * self.denominator)
+            entry[3] = (q, paying_all)
+            entry[0] = max(entry[0], _down(float(q / engine.e.costs[i])))
         return entry[3]
 
     def exact_full(self, i: int) -> tuple[Fraction, np.ndarray] | None:
@@ -536,8 +537,8 @@ class _RunState:
         cost = engine.e.costs[i] * self.denominator
         amounts = [0] * len(groups)
         live = np.flatnonzero(~self.zero[groups])
-        if self.winners:
-            rows = engine.incidence[np.ix_(self.winners, groups[live])].T.tolist()
+        if self.paid:
+            rows = self.history[groups[live], : len(self.paid)].tolist()
             for k, row in zip(live.tolist(), rows, strict=True):
                 amounts[k] = self.e_num - sum(compress(self.paid, row))
         else:
@@ -569,9 +570,9 @@ class _RunState:
             self.e_num *= factor
             self.paid = [amount * factor for amount in self.paid]
             self.denominator = denominator
+        self.history[groups, len(self.paid)] = 1
         self.paid.append(q.numerator * (denominator // q.denominator))
-        self.winners.append(i)
-        self.delta = (4 * len(self.winners) + 4) * _U * self.e_float
+        self.delta = (4 * len(self.paid) + 4) * _U * self.e_float
 
 
 def mes(
