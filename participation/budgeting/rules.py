@@ -380,7 +380,15 @@ class _Mes:
         """
         costs = self.e.costs
         state = _RunState(self, endowment)
-        heap = [(_down(1.0 / self.e.votes[i]), rank, i) for i, rank in self.tie_rank.items()]
+        # Lower bounds: with full shares, q >= cost / votes, i.e. rho >= 1 / votes. A project
+        # whose supporters cannot afford it with full shares never can: left out from the start.
+        votes = self.e.votes
+        share, unit = endowment.numerator, endowment.denominator
+        heap = [
+            (_down(1.0 / votes[i]), rank, i)
+            for i, rank in self.tie_rank.items()
+            if costs[i] * unit <= votes[i] * share
+        ]
         heapq.heapify(heap)
         winners: list[int] = []
         payments: list[Fraction] = []
@@ -458,21 +466,23 @@ class _RunState:
         live = ~self.zero[groups]
         return self._live_money(groups[live], sizes[live])
 
-    def _live_money(self, groups: np.ndarray, sizes: np.ndarray) -> int:
-        """:meth:`money` of groups none of which is at zero."""
-        total = int(sizes.sum()) * self.e_num
+    def _live_money(self, groups: np.ndarray, sizes: np.ndarray | None) -> int:
+        """:meth:`money` of groups none of which is at zero (``sizes=None``: all of size 1)."""
+        total = (len(groups) if sizes is None else int(sizes.sum())) * self.e_num
         if self.paid and groups.size:
-            counts = sizes @ self.history[groups]  # voters of the groups approving each winner
-            total -= sum(map(mul, counts[: len(self.paid)].astype(np.int64).tolist(), self.paid))
+            rows = self.history[groups, : len(self.paid)]
+            # Voters of the groups approving each winner (exact: integers).
+            counts = rows.sum(axis=0, dtype=np.int64) if sizes is None else sizes @ rows
+            total -= sum(map(mul, counts.astype(np.int64).tolist(), self.paid))
         return total
 
     def screen(self, i: int) -> list | None:
         """Float bounds on project ``i``'s rho, or ``None`` if it is certainly unaffordable.
 
-        Returns ``[rho_lo, rho_hi, threshold, exact, j]``: ``rho_lo <= rho <= rho_hi`` for
-        sure; the ``j`` supporters whose float money is at most ``threshold`` are a consistent
-        paying-all set; ``exact`` is ``(q, paying_all)`` once known (then ``threshold`` is not
-        needed and may be ``None``). See :class:`_Mes` for the proof.
+        Returns ``[rho_lo, rho_hi, paying_all, exact]``: ``rho_lo <= rho <= rho_hi`` for sure;
+        ``paying_all`` holds the group of each supporter in a consistent paying-all set (one
+        entry per voter); ``exact`` is ``(q, paying_all)`` once known (then ``paying_all`` may
+        be ``None``). See :class:`_Mes` for the proof.
         """
         engine = self.engine
         cost = engine.e.costs[i]
@@ -480,9 +490,12 @@ class _RunState:
         delta = self.delta
         voters = engine.voters[i]
         amounts = self.floats[voters]
+        # Error of any float summation of n non-negative terms: at most (n - 1) u / (1 - n u).
+        if _up(float(amounts.sum()) * (1 + (n + 2) * _U) + n * delta) < cost:
+            return None
         order = amounts.argsort(kind="stable")
         amounts = amounts[order]
-        engine.voters[i] = voters[order]
+        voters = engine.voters[i] = voters[order]
         sums = amounts.cumsum()
         # The guess j: the first k (0-based) with cost - sums[k - 1] <= amounts[k] (n - k), i.e.
         # the k poorest pay all they have and the others pay equal shares they can afford.
@@ -490,9 +503,6 @@ class _RunState:
         # only makes the guess worse, and the guess is checked below).
         j = int((amounts * engine.others[i] + sums).searchsorted(cost))
         if j == n:
-            total = sums.item(n - 1)
-            if _up(total * (1 + (n + 2) * _U) + n * delta) < cost:
-                return None
             return self._exact_entry(i)
         rest = n - j
         above = amounts.item(j)
@@ -503,27 +513,27 @@ class _RunState:
         below = amounts.item(j - 1) if j else -1.0
         if below > lo or above < hi:
             return self._exact_entry(i)
-        return [max(_down(lo / cost), _down(1.0 / n)), _up(hi / cost), below, None, j]
+        return [max(_down(lo / cost), _down(1.0 / n)), _up(hi / cost), voters[:j], None]
 
     def _exact_entry(self, i: int) -> list | None:
         found = self.exact_full(i)
         if found is None:
             return None
-        rho = found[0] / self.engine.e.costs[i]
-        return [_down(float(rho)), _up(float(rho)), None, found, None]
+        q = found[0]
+        rho = q.numerator / (q.denominator * self.engine.e.costs[i])  # correctly rounded
+        return [_down(rho), _up(rho), None, found]
 
     def exact(self, i: int, entry: list) -> tuple[Fraction, np.ndarray]:
-        """Exact ``q`` of a screened project and the mask of its groups that pay all they have."""
+        """Exact ``q`` of a screened project and the groups that pay all they have."""
         if entry[3] is None:
-            engine = self.engine
-            groups = engine.groups[i]
-            paying_all = self.floats[groups] <= entry[2]
-            live = paying_all & ~self.zero[groups]
-            paid = self._live_money(groups[live], engine.group_sizes[i][live])
-            rest = engine.e.votes[i] - entry[4]
-            q = Fraction(engine.e.costs[i] * self.denominator - paid, rest * self.denominator)
+            cost = self.engine.e.costs[i]
+            paying_all = entry[2]
+            live = paying_all[~self.zero[paying_all]]  # one entry per voter: sizes are 1
+            paid = self._live_money(live, None)
+            den = (self.engine.e.votes[i] - len(paying_all)) * self.denominator
+            q = Fraction(cost * self.denominator - paid, den)
             entry[3] = (q, paying_all)
-            entry[0] = max(entry[0], _down(float(q / engine.e.costs[i])))
+            entry[0] = max(entry[0], _down(q.numerator / (q.denominator * cost)))
         return entry[3]
 
     def exact_full(self, i: int) -> tuple[Fraction, np.ndarray] | None:
@@ -546,23 +556,23 @@ class _RunState:
                 amounts[k] = self.e_num
         if sum(map(mul, amounts, sizes)) < cost:
             return None
-        paying_all = np.zeros(len(groups), dtype=bool)
+        paying_all = []
         paid, rest = 0, engine.e.votes[i]
         for k in sorted(range(len(groups)), key=amounts.__getitem__):
             if cost - paid <= amounts[k] * rest:
                 break
             paid += amounts[k] * sizes[k]
             rest -= sizes[k]
-            paying_all[k] = True
-        return Fraction(cost - paid, rest * self.denominator), paying_all
+            paying_all.append(k)
+        return Fraction(cost - paid, rest * self.denominator), groups[paying_all]
 
     def buy(self, i: int, q: Fraction, paying_all: np.ndarray) -> None:
-        """Project ``i`` is bought: ``paying_all`` groups pay everything, the others pay ``q``."""
+        """Project ``i`` is bought: the ``paying_all`` groups pay everything (they include every
+        supporter group already at zero), the others pay ``q``."""
         groups = self.engine.groups[i]
-        emptied = groups[paying_all]
-        self.floats[emptied] = 0.0
-        self.zero[emptied] = True
-        payers = groups[~paying_all]
+        self.floats[paying_all] = 0.0
+        self.zero[paying_all] = True
+        payers = groups[~self.zero[groups]]
         self.floats[payers] = np.maximum(self.floats[payers] - float(q), 0.0)
         denominator = lcm(self.denominator, q.denominator)
         factor = denominator // self.denominator
