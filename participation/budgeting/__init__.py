@@ -1,5 +1,6 @@
-"""Participatory-budgeting tally engine (pure Python, no Flask, no database).
+"""Participatory-budgeting tally engine (no Flask, no database).
 
 `rules` computes outcomes (greedy, Method of Equal Shares) with exact arithmetic and
-explains every project's result; `pabulib` reads and writes the pabulib `.pb` format.
+explains every project's result (MES screens candidates with numpy floats first, but every
+decision is exact); `pabulib` reads and writes the pabulib `.pb` format.
 """
