@@ -58,6 +58,9 @@ def test_entries_expire_after_the_ttl():
     assert cache.get(("a",)) == (200, b"page", [])
     clock.now += 0.1
     assert cache.get(("a",)) is None
+    assert cache.lookup(("a",)) == ((200, b"page", []), False)  # stale: served while re-rendered
+    clock.now += 5
+    assert cache.lookup(("a",)) is None
     assert len(cache) == 0
 
 
@@ -169,6 +172,42 @@ def test_changes_outside_the_public_record_show_within_the_ttl(client, hearing, 
     clock_of_cache.now += 5
     fresh = client.get(f"/hearings/{hearing.id}")
     assert fresh.headers["X-Page-Cache"] == "miss" and "ชื่อใหม่ของผู้เขียน" in fresh.get_data(as_text=True)
+    assert client.get(f"/hearings/{hearing.id}").headers["X-Page-Cache"] == "hit"
+
+
+def test_an_expired_page_is_served_stale_while_another_reader_renders_it(app):
+    """Past the TTL, readers keep getting the previous copy while one request renders it again."""
+    import threading
+
+    from participation.web.page_cache import for_anonymous_readers
+
+    rendering = threading.Event()
+    release = threading.Event()
+    renders = []
+    clock = FakeClock()
+    app.extensions["page_cache"].clock = clock
+
+    @for_anonymous_readers
+    def page():
+        renders.append(1)
+        if len(renders) == 2:  # the re-render after the TTL: hold it until the reader below is done
+            rendering.set()
+            release.wait(5)
+        return f"<p>version {len(renders)}</p>"
+
+    app.add_url_rule("/test-stale", "test_stale", page)
+    assert app.test_client().get("/test-stale").get_data(as_text=True) == "<p>version 1</p>"
+    clock.now += 6
+    results = {}
+    renderer = threading.Thread(target=lambda: results.update(first=app.test_client().get("/test-stale")))
+    renderer.start()
+    assert rendering.wait(5)
+    other = app.test_client().get("/test-stale")
+    assert other.headers["X-Page-Cache"] == "stale" and other.get_data(as_text=True) == "<p>version 1</p>"
+    release.set()
+    renderer.join()
+    assert results["first"].headers["X-Page-Cache"] == "miss"
+    assert app.test_client().get("/test-stale").get_data(as_text=True) == "<p>version 2</p>"
 
 
 def test_errors_are_not_stored(client):

@@ -24,14 +24,18 @@ What makes it safe:
   events (the live signature count, a change of a display name, a phase that
   opens by the clock) show after at most ``PAGE_CACHE_SECONDS``.
 
-When a page is missing (expired, or the ledger moved), one thread per worker renders
-it and the others asking for the same page wait for that rendering instead of all
-rendering it at once, which kept the slowest requests slow under a read storm.
+When a page is missing (the ledger moved, or nobody read it for twice the TTL), one
+thread per worker renders it and the others asking for the same page wait for that
+rendering instead of all rendering it at once. When a page is merely older than the
+TTL, one reader's request renders it again while the others still get the previous
+copy (``X-Page-Cache: stale``), so a read storm never waits for the clock: a page is
+at most the TTL plus one rendering old.
 
 The key also holds the path with its query string and the reader's language.
 The cache is a bounded LRU (``PAGE_CACHE_ENTRIES``, 256 by default), so odd query
-strings cannot make it grow without limit. Responses say ``X-Page-Cache: hit``
-or ``miss``, for measuring; security headers are added to hits as to any page.
+strings cannot make it grow without limit. Responses say ``X-Page-Cache: hit``,
+``stale`` or ``miss``, for measuring; security headers are added to stored pages as to
+any other.
 """
 
 from __future__ import annotations
@@ -76,16 +80,24 @@ class PageCache:
 
     def get(self, key: tuple) -> tuple[int, bytes, list[tuple[str, str]]] | None:
         """The stored ``(status, body, headers)`` for ``key`` if it is younger than ``ttl``."""
+        found = self.lookup(key)
+        return found[0] if found is not None and found[1] else None
+
+    def lookup(self, key: tuple) -> tuple[tuple[int, bytes, list[tuple[str, str]]], bool] | None:
+        """``(page, fresh)``: a page younger than ``ttl`` is fresh; one younger than twice the
+        ``ttl`` is returned as stale (to serve while another thread renders it again); older
+        pages are dropped."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
             stored_at, status, body, headers = entry
-            if self.clock() - stored_at >= self.ttl:
+            age = self.clock() - stored_at
+            if age >= 2 * self.ttl:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
-            return status, body, headers
+            return (status, body, headers), age < self.ttl
 
     def put(self, key: tuple, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
         """Store a page, dropping the least recently used ones beyond ``max_entries``."""
@@ -139,15 +151,23 @@ def for_anonymous_readers(view: Callable) -> Callable:
         if cache is None or not _anonymous_reader():
             return view(*args, **kwargs)
         key = (request.full_path, current_language(), ledger_position())
-        stored = cache.get(key)
-        if stored is not None:
-            return _stored_response(stored)
+        found = cache.lookup(key)
+        if found is not None and found[1]:
+            return _stored_response(found[0], "hit")
         lock = cache.render_lock(key)
-        locked = lock.acquire(timeout=_RENDER_WAIT_SECONDS)
+        if found is not None:
+            # Older than the TTL, same ledger head: one reader renders it again, the
+            # others keep getting the previous copy meanwhile instead of waiting.
+            if not lock.acquire(blocking=False):
+                return _stored_response(found[0], "stale")
+            locked = True
+        else:
+            locked = lock.acquire(timeout=_RENDER_WAIT_SECONDS)
+            found = cache.lookup(key) if locked else None
+            if found is not None and found[1]:  # rendered by another thread while this one waited
+                lock.release()
+                return _stored_response(found[0], "hit")
         try:
-            stored = cache.get(key) if locked else None
-            if stored is not None:  # rendered by another thread while this one waited
-                return _stored_response(stored)
             return _render_and_store(cache, key, view, args, kwargs)
         finally:
             if locked:
@@ -156,10 +176,10 @@ def for_anonymous_readers(view: Callable) -> Callable:
     return wrapper
 
 
-def _stored_response(stored: tuple[int, bytes, list[tuple[str, str]]]) -> Response:
+def _stored_response(stored: tuple[int, bytes, list[tuple[str, str]]], how: str) -> Response:
     status, body, headers = stored
     response = Response(body, status=status, headers=headers)
-    response.headers["X-Page-Cache"] = "hit"
+    response.headers["X-Page-Cache"] = how
     return response
 
 
