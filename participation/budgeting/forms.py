@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 
 from participation.budgeting.models import BallotType, BudgetProcess, ImplementationStatus, Rule
-from participation.budgeting.services import PHASE_STARTS, DistrictSpec
+from participation.budgeting.services import PHASE_STARTS, DistrictSpec, current_settings
 from participation.i18n import BANGKOK, _, _l
 from participation.identity import IdentityLevel
 from participation.web.forms import PublicForm, options
@@ -229,26 +229,18 @@ class ProcessEditForm(ProcessForm):
     @staticmethod
     def data_of(process: BudgetProcess) -> dict:
         """The form's starting values: the process as stored, dates in Bangkok time."""
+        settings = current_settings(process)
         return {
-            "title_th": process.title_th,
-            "title_en": process.title_en,
-            "description_th": process.description_th,
-            "description_en": process.description_en,
-            "total_budget": process.total_budget,
-            "currency": process.currency,
-            **{
-                name: getattr(process, name).astimezone(BANGKOK).replace(tzinfo=None) for name in PHASE_FIELDS
-            },
+            **settings,
+            **{name: settings[name].astimezone(BANGKOK).replace(tzinfo=None) for name in PHASE_FIELDS},
             "districts": "\n".join(
-                f"{d.name_th} | {d.name_en or ''} | {d.budget}" for d in process.districts
+                f"{d.name_th} | {d.name_en or ''} | {d.budget}" for d in settings["districts"]
             ),
-            "categories": "\n".join(f"{c.name_th} | {c.name_en or ''}" for c in process.categories),
-            "propose_level": str(process.propose_level),
-            "vote_level": str(process.vote_level),
-            "ballot_type": process.ballot_type.value,
-            "max_choices": process.max_choices,
-            "max_points": process.max_points,
-            "rule": process.rule.value,
+            "categories": "\n".join(f"{th} | {en or ''}" for th, en in settings["categories"]),
+            "propose_level": str(int(settings["propose_level"])),
+            "vote_level": str(int(settings["vote_level"])),
+            "ballot_type": settings["ballot_type"].value,
+            "rule": settings["rule"].value,
         }
 
 

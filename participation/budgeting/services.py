@@ -212,10 +212,8 @@ def create_process(
     if db.session.scalar(select(BudgetProcess.id).where(BudgetProcess.slug == slug)) is not None:
         raise BudgetError("slug_taken")
     process = BudgetProcess(organisation_id=organisation.id, slug=slug, source_meta=source_meta, **values)
-    for d in districts:
-        process.districts.append(BudgetDistrict(name_th=d.name_th, name_en=d.name_en, budget=d.budget))
-    for name_th, name_en in _category_names(categories).items():
-        process.categories.append(BudgetCategory(name_th=name_th, name_en=name_en))
+    _replace_districts(process, districts)
+    _replace_categories(process, _category_names(categories))
     db.session.add(process)
     db.session.flush()
     log.info("budget process %s created by %s", process.slug, actor.id if actor else "system")
@@ -245,35 +243,73 @@ def _highest_costs(process: BudgetProcess) -> dict[int | None, int]:
     return {district_id: highest for district_id, highest in rows}
 
 
+def current_settings(process: BudgetProcess) -> dict:
+    """The process's settings as ``update_process`` takes them (to change a few and send all)."""
+    return {
+        "title_th": process.title_th,
+        "title_en": process.title_en,
+        "description_th": process.description_th,
+        "description_en": process.description_en,
+        "total_budget": process.total_budget,
+        "currency": process.currency,
+        **{name: getattr(process, name) for _phase, name in PHASE_STARTS},
+        "districts": [DistrictSpec(d.name_th, d.name_en, d.budget) for d in process.districts],
+        "categories": [(c.name_th, c.name_en) for c in process.categories],
+        "propose_level": IdentityLevel(process.propose_level),
+        "vote_level": IdentityLevel(process.vote_level),
+        "ballot_type": process.ballot_type,
+        "max_choices": process.max_choices,
+        "max_points": process.max_points,
+        "rule": process.rule,
+    }
+
+
+def _replace_districts(process: BudgetProcess, districts: Sequence[DistrictSpec]) -> None:
+    """Make the process's districts ``districts``, keeping the rows of the Thai names it has."""
+    wanted = {d.name_th: d for d in districts}
+    kept = set()
+    for district in list(process.districts):
+        spec = wanted.get(district.name_th)
+        if spec is None:
+            process.districts.remove(district)
+        else:
+            district.name_en, district.budget = spec.name_en, spec.budget
+            kept.add(district.name_th)
+    for spec in districts:
+        if spec.name_th not in kept:
+            process.districts.append(
+                BudgetDistrict(name_th=spec.name_th, name_en=spec.name_en, budget=spec.budget)
+            )
+
+
+def _replace_categories(process: BudgetProcess, names: dict[str, str | None]) -> None:
+    """Make the process's categories ``names`` (Thai -> English), keeping the rows of the Thai names it has."""
+    kept = set()
+    for category in list(process.categories):
+        if category.name_th not in names:
+            process.categories.remove(category)
+        else:
+            category.name_en = names[category.name_th]
+            kept.add(category.name_th)
+    for name_th, name_en in names.items():
+        if name_th not in kept:
+            process.categories.append(BudgetCategory(name_th=name_th, name_en=name_en))
+
+
 def update_process(
     process: BudgetProcess,
     *,
-    title_th: str,
-    title_en: str | None = None,
-    description_th: str = "",
-    description_en: str | None = None,
-    total_budget: int,
-    currency: str = "THB",
-    proposals_opens_at: datetime,
-    review_opens_at: datetime,
-    voting_opens_at: datetime,
-    voting_closes_at: datetime,
-    implementation_opens_at: datetime,
     districts: Sequence[DistrictSpec] = (),
     categories: Sequence[tuple[str, str | None]] = (),
-    propose_level: IdentityLevel = IdentityLevel.email,
-    vote_level: IdentityLevel = IdentityLevel.national_id,
-    ballot_type: BallotType = BallotType.approval,
-    max_choices: int | None = None,
-    max_points: int | None = None,
-    rule: Rule = Rule.greedy,
     actor: User | None = None,
     now: datetime | None = None,
+    **settings,
 ) -> dict[str, dict]:
     """Change a process's settings after creation; publishes ``budget.process_edited``.
 
-    Takes the same settings as ``create_process`` (everything but the
-    organisation and the slug) and checks them the same way. Guarantees:
+    Takes every setting ``create_process`` takes except the organisation and
+    the slug, which never change (``current_settings`` gives them all), and
+    checks them the same way. Guarantees:
 
     - texts and categories can change in every phase, phase dates too, but a
       phase that has started keeps a start in the past (``phase_started``);
@@ -293,26 +329,7 @@ def update_process(
     event.
     """
     now = now or db.utcnow()
-    values = _checked_settings(
-        title_th=title_th,
-        title_en=title_en,
-        description_th=description_th,
-        description_en=description_en,
-        total_budget=total_budget,
-        currency=currency,
-        proposals_opens_at=proposals_opens_at,
-        review_opens_at=review_opens_at,
-        voting_opens_at=voting_opens_at,
-        voting_closes_at=voting_closes_at,
-        implementation_opens_at=implementation_opens_at,
-        districts=districts,
-        propose_level=propose_level,
-        vote_level=vote_level,
-        ballot_type=ballot_type,
-        max_choices=max_choices,
-        max_points=max_points,
-        rule=rule,
-    )
+    values = _checked_settings(districts=districts, **settings)
     changed = [name for name, value in values.items() if getattr(process, name) != value]
     for _phase, name in PHASE_STARTS:
         if getattr(process, name) <= now < values[name]:
@@ -382,24 +399,8 @@ def update_process(
 
     for name in changed:
         setattr(process, name, values[name])
-    for district in list(process.districts):
-        spec = new_districts.get(district.name_th)
-        if spec is None:
-            process.districts.remove(district)
-        else:
-            district.name_en, district.budget = spec.name_en, spec.budget
-    for spec in districts:
-        if spec.name_th not in old_districts:
-            process.districts.append(
-                BudgetDistrict(name_th=spec.name_th, name_en=spec.name_en, budget=spec.budget)
-            )
-    for category in removed:
-        process.categories.remove(category)
-    for category in process.categories:
-        category.name_en = new_categories[category.name_th]
-    for name_th, name_en in new_categories.items():
-        if name_th not in old_categories:
-            process.categories.append(BudgetCategory(name_th=name_th, name_en=name_en))
+    _replace_districts(process, districts)
+    _replace_categories(process, new_categories)
     db.session.flush()
     publish(
         Event(

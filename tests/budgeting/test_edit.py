@@ -479,24 +479,7 @@ def test_categories_can_change_any_time_but_not_lose_their_proposals(client, log
 
 
 def _settings(process, **overrides):
-    values = {
-        "title_th": process.title_th,
-        "title_en": process.title_en,
-        "description_th": process.description_th,
-        "description_en": process.description_en,
-        "total_budget": process.total_budget,
-        "currency": process.currency,
-        **{name: getattr(process, name) for _phase, name in services.PHASE_STARTS},
-        "districts": [services.DistrictSpec(d.name_th, d.name_en, d.budget) for d in process.districts],
-        "categories": [(c.name_th, c.name_en) for c in process.categories],
-        "propose_level": process.propose_level,
-        "vote_level": process.vote_level,
-        "ballot_type": process.ballot_type,
-        "max_choices": process.max_choices,
-        "max_points": process.max_points,
-        "rule": process.rule,
-    }
-    return {**values, **overrides}
+    return {**services.current_settings(process), **overrides}
 
 
 def test_service_checks_the_same_settings_as_creation(db, budget):
