@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.core import UnboundField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -24,12 +25,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from participation.budgeting.models import BallotType, ImplementationStatus, Rule
-from participation.budgeting.services import DistrictSpec
+from participation.budgeting.models import BallotType, BudgetProcess, ImplementationStatus, Rule
+from participation.budgeting.services import PHASE_STARTS, DistrictSpec, current_settings
 from participation.i18n import BANGKOK, _, _l
+from participation.identity import IdentityLevel
 from participation.web.forms import PublicForm, options
 
 _COST = _l("Please enter a whole number of baht greater than zero.")
+#: The phase date fields, in order (named like the process's columns).
+PHASE_FIELDS = tuple(name for _phase, name in PHASE_STARTS)
 
 
 def to_utc(value):
@@ -163,6 +167,81 @@ class ProcessForm(FlaskForm):
             if parts[0]:
                 pairs.append((parts[0][:120], (parts[1][:120] if len(parts) > 1 else "") or None))
         return pairs
+
+    def _moment(self, field, current: BudgetProcess | None):
+        """The field's date-time in UTC; the stored one when the form shows it unchanged.
+
+        The form shows minutes only: a stored start with seconds comes back
+        rounded down, which is not a change.
+        """
+        value = to_utc(field.data)
+        stored = getattr(current, field.name, None) if current is not None else None
+        if stored is not None and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+    def settings(self, current: BudgetProcess | None = None) -> dict:
+        """The process settings, as ``services.create_process`` and ``update_process`` take them."""
+        return {
+            "title_th": self.title_th.data,
+            "title_en": self.title_en.data,
+            "description_th": self.description_th.data,
+            "description_en": self.description_en.data,
+            "total_budget": self.total_budget.data,
+            "currency": (self.currency.data or "THB").upper(),
+            **{name: self._moment(self[name], current) for name in PHASE_FIELDS},
+            "districts": self.district_specs(),
+            "categories": self.category_pairs(),
+            "propose_level": IdentityLevel(int(self.propose_level.data)),
+            "vote_level": IdentityLevel(int(self.vote_level.data)),
+            "ballot_type": BallotType(self.ballot_type.data),
+            "max_choices": self.max_choices.data,
+            "max_points": self.max_points.data,
+            "rule": Rule(self.rule.data),
+        }
+
+
+def setting_labels(names) -> list[str]:
+    """The labels of process settings (ProcessForm field names), in the form's order."""
+
+    def position(name):
+        unbound = getattr(ProcessForm, name, None)
+        return unbound.creation_counter if isinstance(unbound, UnboundField) else float("inf")
+
+    labels = []
+    for name in sorted(names, key=position):
+        if name == "districts":
+            labels.append(_("Districts"))
+        elif name == "categories":
+            labels.append(_("Categories"))
+        else:
+            unbound = getattr(ProcessForm, name, None)
+            labels.append(str(unbound.args[0]) if isinstance(unbound, UnboundField) else name)
+    return labels
+
+
+class ProcessEditForm(ProcessForm):
+    """The creation form without the organisation and the short name, which never change."""
+
+    organisation_id = None
+    slug = None
+
+    @staticmethod
+    def data_of(process: BudgetProcess) -> dict:
+        """The form's starting values: the process as stored, dates in Bangkok time."""
+        settings = current_settings(process)
+        return {
+            **settings,
+            **{name: settings[name].astimezone(BANGKOK).replace(tzinfo=None) for name in PHASE_FIELDS},
+            "districts": "\n".join(
+                f"{d.name_th} | {d.name_en or ''} | {d.budget}" for d in settings["districts"]
+            ),
+            "categories": "\n".join(f"{th} | {en or ''}" for th, en in settings["categories"]),
+            "propose_level": str(int(settings["propose_level"])),
+            "vote_level": str(int(settings["vote_level"])),
+            "ballot_type": settings["ballot_type"].value,
+            "rule": settings["rule"].value,
+        }
 
 
 class ProposalForm(PublicForm):

@@ -50,6 +50,24 @@ def error_message(code: str, **details) -> str:
         "voting_not_closed": _("Results can only be computed once voting has closed."),
         "not_selected": _("Only projects selected by the vote have implementation updates."),
         "update_text_needed": _("Please write what changed."),
+        "phase_started": _(
+            "This phase has already started, so its start cannot be moved to a time that has not come yet."
+        ),
+        "settings_locked": _(
+            "Voting has opened: the budget, currency, ballot, counting rule, districts and who may propose "
+            "or vote can no longer be changed, because that would change the meaning of ballots already cast."
+        ),
+        "districts_have_proposals": _(
+            "Districts cannot be added, removed or renamed once proposals have been submitted. Their "
+            "budgets and English names can still be changed until voting opens."
+        ),
+        "category_in_use": _(
+            "The category %(name)s is used by proposals and cannot be removed.", name=details.get("name", "")
+        ),
+        "budget_below_proposal": _(
+            "A proposal already submitted costs %(cost)s, more than this budget.",
+            cost=format_decimal(details.get("cost") or 0),
+        ),
         "unsupported_rule": _("This file uses a counting rule the platform does not support."),
         "unsupported_vote_type": _("This file uses a ballot type the platform does not support."),
     }

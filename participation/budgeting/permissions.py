@@ -22,6 +22,15 @@ def can_manage_process(user, process: BudgetProcess) -> bool:
     return is_site_admin(user) or is_staff_of(user, process.organisation_id)
 
 
+def can_edit_process(user, process: BudgetProcess) -> bool:
+    """Change the process after creation: its organisation's staff, or a site administrator.
+
+    In every phase: what may still change in each phase is the service's rule
+    (``services.update_process``), not a reason to hide the page.
+    """
+    return can_manage_process(user, process)
+
+
 def can_propose(user, process: BudgetProcess, now=None) -> bool:
     now = now or db.utcnow()
     return (
@@ -57,6 +66,7 @@ def can_post_update(user, proposal: BudgetProposal, now=None) -> bool:
 TEMPLATE_PREDICATES = {
     "can_create_process": can_create_process,
     "can_manage_process": can_manage_process,
+    "can_edit_process": can_edit_process,
     "can_propose": can_propose,
     "can_review": can_review,
     "can_vote": can_vote,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import func, select
@@ -16,6 +19,7 @@ from participation.budgeting.models import (
     Phase,
 )
 from participation.i18n import _, format_number, localized
+from participation.transparency.models import LedgerEntry
 
 
 def processes() -> list[BudgetProcess]:
@@ -93,3 +97,30 @@ def ballots_by_district(process: BudgetProcess) -> dict[int | None, int]:
         .group_by(Ballot.district_id)
     ).all()
     return dict(rows)
+
+
+@dataclass
+class ProcessEdit:
+    """One public edit of a process, as the ledger recorded it."""
+
+    seq: int
+    at: datetime
+    #: The names of the changed settings (the process form's field names).
+    fields: list[str]
+
+
+def edits_of(process: BudgetProcess) -> list[ProcessEdit]:
+    """Every ``budget.process_edited`` event of the process, oldest first (one query)."""
+    entries = db.session.scalars(
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.kind == "budget.process_edited",
+            LedgerEntry.subject_type == "budget_process",
+            LedgerEntry.subject_id == process.id,
+        )
+        .order_by(LedgerEntry.seq)
+    )
+    return [
+        ProcessEdit(entry.seq, entry.created_at, list(json.loads(entry.payload).get("changes", {})))
+        for entry in entries
+    ]

@@ -7,6 +7,7 @@ Tallies use the pure engine in ``rules.py`` with exact arithmetic.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,103 @@ class DistrictSpec:
     budget: int
 
 
+#: Each phase and the column holding its start, in order.
+PHASE_STARTS = (
+    (Phase.proposals, "proposals_opens_at"),
+    (Phase.review, "review_opens_at"),
+    (Phase.voting, "voting_opens_at"),
+    (Phase.results, "voting_closes_at"),
+    (Phase.implementation, "implementation_opens_at"),
+)
+#: Settings that give ballots their meaning: fixed once voting opens (with the districts).
+BALLOT_SETTINGS = (
+    "total_budget",
+    "currency",
+    "ballot_type",
+    "max_choices",
+    "max_points",
+    "rule",
+    "propose_level",
+    "vote_level",
+)
+
+
+def _checked_settings(
+    *,
+    title_th: str,
+    title_en: str | None,
+    description_th: str,
+    description_en: str | None,
+    total_budget: int,
+    currency: str,
+    proposals_opens_at: datetime,
+    review_opens_at: datetime,
+    voting_opens_at: datetime,
+    voting_closes_at: datetime,
+    implementation_opens_at: datetime,
+    districts: Sequence[DistrictSpec],
+    propose_level: IdentityLevel,
+    vote_level: IdentityLevel,
+    ballot_type: BallotType,
+    max_choices: int | None,
+    max_points: int | None,
+    rule: Rule,
+) -> dict:
+    """The column values of a process, cleaned; refuses inconsistent settings with a BudgetError.
+
+    The one check of a process's settings, shared by ``create_process`` and
+    ``update_process``: a positive budget, phases in order (voting lasting some
+    time), points for cumulative ballots, MES only with approval or knapsack
+    ballots, and districts with positive budgets, distinct names and budgets
+    adding up to the total.
+    """
+    if total_budget is None or total_budget <= 0:
+        raise BudgetError("budget_not_positive")
+    if not (
+        proposals_opens_at <= review_opens_at <= voting_opens_at < voting_closes_at <= implementation_opens_at
+    ):
+        raise BudgetError("phases_out_of_order")
+    if ballot_type == BallotType.cumulative and not max_points:
+        raise BudgetError("points_needed")
+    if rule == Rule.mes and ballot_type == BallotType.cumulative:
+        raise BudgetError("mes_needs_approval")
+    if districts:
+        if any(d.budget <= 0 for d in districts):
+            raise BudgetError("budget_not_positive")
+        if sum(d.budget for d in districts) != total_budget:
+            raise BudgetError("district_budgets_sum")
+        if len({d.name_th for d in districts}) != len(districts):
+            raise BudgetError("district_twice")
+    return {
+        "title_th": clean_text(title_th, max_length=200, multiline=False),
+        "title_en": clean_text(title_en, max_length=200, multiline=False) or None if title_en else None,
+        "description_th": clean_text(description_th or "", max_length=20000),
+        "description_en": clean_text(description_en, max_length=20000) or None if description_en else None,
+        "total_budget": total_budget,
+        "currency": currency or "THB",
+        "proposals_opens_at": proposals_opens_at,
+        "review_opens_at": review_opens_at,
+        "voting_opens_at": voting_opens_at,
+        "voting_closes_at": voting_closes_at,
+        "implementation_opens_at": implementation_opens_at,
+        "propose_level": int(propose_level),
+        "vote_level": int(vote_level),
+        "ballot_type": ballot_type,
+        "max_choices": max_choices if ballot_type == BallotType.approval else None,
+        "max_points": max_points if ballot_type == BallotType.cumulative else None,
+        "rule": rule,
+    }
+
+
+def _category_names(categories: Sequence[tuple[str, str | None]]) -> dict[str, str | None]:
+    """Thai name -> English name, blank and repeated Thai names dropped (the first one wins)."""
+    names: dict[str, str | None] = {}
+    for name_th, name_en in categories:
+        if name_th and name_th not in names:
+            names[name_th] = name_en
+    return names
+
+
 def create_process(
     *,
     organisation: Organisation,
@@ -89,58 +187,232 @@ def create_process(
     source_meta: dict | None = None,
 ) -> BudgetProcess:
     """Create a process; refuses inconsistent settings with a BudgetError."""
-    if total_budget is None or total_budget <= 0:
-        raise BudgetError("budget_not_positive")
-    if not (
-        proposals_opens_at <= review_opens_at <= voting_opens_at < voting_closes_at <= implementation_opens_at
-    ):
-        raise BudgetError("phases_out_of_order")
-    if db.session.scalar(select(BudgetProcess.id).where(BudgetProcess.slug == slug)) is not None:
-        raise BudgetError("slug_taken")
-    if ballot_type == BallotType.cumulative and not max_points:
-        raise BudgetError("points_needed")
-    if rule == Rule.mes and ballot_type == BallotType.cumulative:
-        raise BudgetError("mes_needs_approval")
-    if districts:
-        if any(d.budget <= 0 for d in districts):
-            raise BudgetError("budget_not_positive")
-        if sum(d.budget for d in districts) != total_budget:
-            raise BudgetError("district_budgets_sum")
-        if len({d.name_th for d in districts}) != len(districts):
-            raise BudgetError("district_twice")
-    process = BudgetProcess(
-        organisation_id=organisation.id,
-        slug=slug,
-        title_th=clean_text(title_th, max_length=200, multiline=False),
-        title_en=clean_text(title_en, max_length=200, multiline=False) or None if title_en else None,
-        description_th=clean_text(description_th or "", max_length=20000),
-        description_en=clean_text(description_en, max_length=20000) or None if description_en else None,
+    values = _checked_settings(
+        title_th=title_th,
+        title_en=title_en,
+        description_th=description_th,
+        description_en=description_en,
         total_budget=total_budget,
-        currency=currency or "THB",
+        currency=currency,
         proposals_opens_at=proposals_opens_at,
         review_opens_at=review_opens_at,
         voting_opens_at=voting_opens_at,
         voting_closes_at=voting_closes_at,
         implementation_opens_at=implementation_opens_at,
-        propose_level=int(propose_level),
-        vote_level=int(vote_level),
+        districts=districts,
+        propose_level=propose_level,
+        vote_level=vote_level,
         ballot_type=ballot_type,
-        max_choices=max_choices if ballot_type == BallotType.approval else None,
-        max_points=max_points if ballot_type == BallotType.cumulative else None,
+        max_choices=max_choices,
+        max_points=max_points,
         rule=rule,
-        source_meta=source_meta,
     )
-    for d in districts:
-        process.districts.append(BudgetDistrict(name_th=d.name_th, name_en=d.name_en, budget=d.budget))
-    seen = set()
-    for name_th, name_en in categories:
-        if name_th and name_th not in seen:
-            seen.add(name_th)
-            process.categories.append(BudgetCategory(name_th=name_th, name_en=name_en))
+    if db.session.scalar(select(BudgetProcess.id).where(BudgetProcess.slug == slug)) is not None:
+        raise BudgetError("slug_taken")
+    process = BudgetProcess(organisation_id=organisation.id, slug=slug, source_meta=source_meta, **values)
+    _replace_districts(process, districts)
+    _replace_categories(process, _category_names(categories))
     db.session.add(process)
     db.session.flush()
     log.info("budget process %s created by %s", process.slug, actor.id if actor else "system")
     return process
+
+
+def _public(value):
+    """A column value as it goes into the public ledger (JSON)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _highest_costs(process: BudgetProcess) -> dict[int | None, int]:
+    """The highest cost of a proposal still in the running, per district id (None: no district)."""
+    cost = func.coalesce(BudgetProposal.official_cost, BudgetProposal.estimated_cost)
+    rows = db.session.execute(
+        select(BudgetProposal.district_id, func.max(cost))
+        .where(
+            BudgetProposal.process_id == process.id,
+            BudgetProposal.status != ProposalStatus.not_feasible,
+        )
+        .group_by(BudgetProposal.district_id)
+    )
+    return {district_id: highest for district_id, highest in rows}
+
+
+def current_settings(process: BudgetProcess) -> dict:
+    """The process's settings as ``update_process`` takes them (to change a few and send all)."""
+    return {
+        "title_th": process.title_th,
+        "title_en": process.title_en,
+        "description_th": process.description_th,
+        "description_en": process.description_en,
+        "total_budget": process.total_budget,
+        "currency": process.currency,
+        **{name: getattr(process, name) for _phase, name in PHASE_STARTS},
+        "districts": [DistrictSpec(d.name_th, d.name_en, d.budget) for d in process.districts],
+        "categories": [(c.name_th, c.name_en) for c in process.categories],
+        "propose_level": IdentityLevel(process.propose_level),
+        "vote_level": IdentityLevel(process.vote_level),
+        "ballot_type": process.ballot_type,
+        "max_choices": process.max_choices,
+        "max_points": process.max_points,
+        "rule": process.rule,
+    }
+
+
+def _replace_districts(process: BudgetProcess, districts: Sequence[DistrictSpec]) -> None:
+    """Make the process's districts ``districts``, keeping the rows of the Thai names it has."""
+    wanted = {d.name_th: d for d in districts}
+    kept = set()
+    for district in list(process.districts):
+        spec = wanted.get(district.name_th)
+        if spec is None:
+            process.districts.remove(district)
+        else:
+            district.name_en, district.budget = spec.name_en, spec.budget
+            kept.add(district.name_th)
+    for spec in districts:
+        if spec.name_th not in kept:
+            process.districts.append(
+                BudgetDistrict(name_th=spec.name_th, name_en=spec.name_en, budget=spec.budget)
+            )
+
+
+def _replace_categories(process: BudgetProcess, names: dict[str, str | None]) -> None:
+    """Make the process's categories ``names`` (Thai -> English), keeping the rows of the Thai names it has."""
+    kept = set()
+    for category in list(process.categories):
+        if category.name_th not in names:
+            process.categories.remove(category)
+        else:
+            category.name_en = names[category.name_th]
+            kept.add(category.name_th)
+    for name_th, name_en in names.items():
+        if name_th not in kept:
+            process.categories.append(BudgetCategory(name_th=name_th, name_en=name_en))
+
+
+def update_process(
+    process: BudgetProcess,
+    *,
+    districts: Sequence[DistrictSpec] = (),
+    categories: Sequence[tuple[str, str | None]] = (),
+    actor: User | None = None,
+    now: datetime | None = None,
+    **settings,
+) -> dict[str, dict]:
+    """Change a process's settings after creation; publishes ``budget.process_edited``.
+
+    Takes every setting ``create_process`` takes except the organisation and
+    the slug, which never change (``current_settings`` gives them all), and
+    checks them the same way. Guarantees:
+
+    - texts and categories can change in every phase, phase dates too, but a
+      phase that has started keeps a start in the past (``phase_started``);
+    - the budget, currency, ballot, counting rule, eligibility and districts
+      can change only before voting opens (``settings_locked``: ballots
+      already cast keep their meaning); districts' English names can always
+      change;
+    - districts are matched by their Thai name: adding, removing or renaming
+      one is refused once proposals exist (``districts_have_proposals``), a
+      category used by a proposal is never removed (``category_in_use``), and
+      no budget falls below the cost of a proposal still in the running
+      (``budget_below_proposal``);
+    - every check runs before anything changes: a refusal changes nothing.
+
+    Returns what changed, ``{field: {"from": old, "to": new}}`` in public
+    (JSON) form; the same goes into the ledger. Nothing changed: ``{}`` and no
+    event.
+    """
+    now = now or db.utcnow()
+    values = _checked_settings(districts=districts, **settings)
+    changed = [name for name, value in values.items() if getattr(process, name) != value]
+    for _phase, name in PHASE_STARTS:
+        if getattr(process, name) <= now < values[name]:
+            raise BudgetError("phase_started", field=name)
+
+    old_districts = {d.name_th: d for d in process.districts}
+    new_districts = {d.name_th: d for d in districts}
+    districts_renamed = set(old_districts) != set(new_districts)
+    district_budgets_changed = districts_renamed or any(
+        old_districts[name].budget != spec.budget for name, spec in new_districts.items()
+    )
+    districts_changed = district_budgets_changed or any(
+        old_districts[name].name_en != spec.name_en for name, spec in new_districts.items()
+    )
+    phase = process.phase_at(now)
+    if phase.order >= Phase.voting.order:
+        locked = [name for name in changed if name in BALLOT_SETTINGS]
+        if district_budgets_changed:
+            locked.append("districts")
+        if locked:
+            raise BudgetError("settings_locked", fields=locked)
+
+    if districts_renamed and db.session.scalar(
+        select(BudgetProposal.id).where(BudgetProposal.process_id == process.id).limit(1)
+    ):
+        raise BudgetError("districts_have_proposals")
+    highest = _highest_costs(process) if (district_budgets_changed or "total_budget" in changed) else {}
+    for district_id, cost in highest.items():
+        district = next((d for d in process.districts if d.id == district_id), None)
+        budget = new_districts[district.name_th].budget if district is not None else values["total_budget"]
+        if cost > budget:
+            raise BudgetError(
+                "budget_below_proposal",
+                cost=cost,
+                field="districts" if district is not None else "total_budget",
+            )
+
+    new_categories = _category_names(categories)
+    removed = [c for c in process.categories if c.name_th not in new_categories]
+    if removed:
+        used = db.session.scalar(
+            select(BudgetCategory.name_th)
+            .join(BudgetProposal, BudgetProposal.category_id == BudgetCategory.id)
+            .where(BudgetCategory.id.in_([c.id for c in removed]))
+            .limit(1)
+        )
+        if used is not None:
+            raise BudgetError("category_in_use", name=used)
+    old_categories = {c.name_th: c.name_en for c in process.categories}
+    categories_changed = old_categories != new_categories
+
+    changes = {
+        name: {"from": _public(getattr(process, name)), "to": _public(values[name])} for name in changed
+    }
+    if districts_changed:
+        changes["districts"] = {
+            "from": [[d.name_th, d.name_en, d.budget] for d in process.districts],
+            "to": [[d.name_th, d.name_en, d.budget] for d in districts],
+        }
+    if categories_changed:
+        changes["categories"] = {
+            "from": [[th, en] for th, en in old_categories.items()],
+            "to": [[th, en] for th, en in new_categories.items()],
+        }
+    if not changes:
+        return {}
+
+    for name in changed:
+        setattr(process, name, values[name])
+    _replace_districts(process, districts)
+    _replace_categories(process, new_categories)
+    db.session.flush()
+    publish(
+        Event(
+            kind="budget.process_edited",
+            subject_type="budget_process",
+            subject_id=process.id,
+            payload={"process": process.slug, "phase": phase.value, "changes": changes},
+            actor_id=actor.id if actor else None,
+        )
+    )
+    log.info(
+        "budget process %s edited by %s: %s", process.slug, actor.id if actor else "system", sorted(changes)
+    )
+    return changes
 
 
 def get_process(key: str | int) -> BudgetProcess | None:

@@ -14,11 +14,12 @@ from participation.accounts.permissions import is_site_admin
 from participation.budgeting import permissions, queries, services
 from participation.budgeting.forms import (
     BallotForm,
+    ProcessEditForm,
     ProcessForm,
     ProposalForm,
     ReviewForm,
     UpdateForm,
-    to_utc,
+    setting_labels,
 )
 from participation.budgeting.messages import error_message
 from participation.budgeting.models import (
@@ -33,7 +34,6 @@ from participation.comments import queries as comment_queries
 from participation.comments import registry as comment_registry
 from participation.extensions import limiter
 from participation.i18n import _, format_number, localized
-from participation.identity import IdentityLevel
 from participation.web.forms import options
 from participation.web.page_cache import for_anonymous_readers
 
@@ -77,6 +77,7 @@ def _predicates():
         "budget_phase_label": queries.phase_label,
         "budget_money": money,
         "implementation_label": implementation_label,
+        "budget_setting_labels": setting_labels,
     }
 
 
@@ -126,6 +127,30 @@ def _organisation_choices():
     return options([(o.id, localized(o, "name")) for o in organisations])
 
 
+#: The form field each process refusal belongs to (the rest concern the whole form).
+_PROCESS_ERROR_FIELDS = {
+    "budget_not_positive": "total_budget",
+    "slug_taken": "slug",
+    "points_needed": "max_points",
+    "mes_needs_approval": "rule",
+    "district_budgets_sum": "districts",
+    "district_twice": "districts",
+    "districts_have_proposals": "districts",
+    "category_in_use": "categories",
+}
+
+
+def _process_error(form: ProcessForm, exc: services.BudgetError) -> None:
+    """Show a refusal of the process services next to the fields it is about."""
+    message = error_message(exc.code, **exc.details)
+    names = exc.details.get("fields") or [exc.details.get("field") or _PROCESS_ERROR_FIELDS.get(exc.code)]
+    fields = [form[name] for name in names if name and name in form]
+    for field in fields:
+        field.errors.append(message)
+    if not fields:
+        form.form_errors.append(message)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -137,38 +162,51 @@ def new():
         organisation = db.session.get(Organisation, form.organisation_id.data)
         try:
             process = services.create_process(
-                organisation=organisation,
-                slug=form.slug.data,
-                title_th=form.title_th.data,
-                title_en=form.title_en.data,
-                description_th=form.description_th.data,
-                description_en=form.description_en.data,
-                total_budget=form.total_budget.data,
-                currency=(form.currency.data or "THB").upper(),
-                proposals_opens_at=to_utc(form.proposals_opens_at.data),
-                review_opens_at=to_utc(form.review_opens_at.data),
-                voting_opens_at=to_utc(form.voting_opens_at.data),
-                voting_closes_at=to_utc(form.voting_closes_at.data),
-                implementation_opens_at=to_utc(form.implementation_opens_at.data),
-                districts=form.district_specs(),
-                categories=form.category_pairs(),
-                propose_level=IdentityLevel(int(form.propose_level.data)),
-                vote_level=IdentityLevel(int(form.vote_level.data)),
-                ballot_type=BallotType(form.ballot_type.data),
-                max_choices=form.max_choices.data,
-                max_points=form.max_points.data,
-                rule=Rule(form.rule.data),
-                actor=current_user,
+                organisation=organisation, slug=form.slug.data, **form.settings(), actor=current_user
             )
         except services.BudgetError as exc:
             db.session.rollback()
-            form.form_errors.append(error_message(exc.code, **exc.details))
+            _process_error(form, exc)
         else:
             db.session.commit()
             flash(_("The budget process was created."), "success")
             return redirect(url_for("budgeting.show", slug=process.slug))
     status = 422 if form.is_submitted() else 200
     return render_template("budgeting/new.html", form=form), status
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    process = _process(slug)
+    if not permissions.can_edit_process(current_user, process):
+        abort(403)
+    now = db.utcnow()
+    # A POST carries the whole form; a GET shows the process as stored.
+    form = (
+        ProcessEditForm()
+        if request.method == "POST"
+        else ProcessEditForm(data=ProcessEditForm.data_of(process))
+    )
+    if form.validate_on_submit():
+        try:
+            changes = services.update_process(
+                process, **form.settings(current=process), actor=current_user, now=now
+            )
+        except services.BudgetError as exc:
+            db.session.rollback()
+            _process_error(form, exc)
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("The changes were saved and recorded in the public ledger."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for("budgeting.show", slug=process.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "budgeting/edit.html", process=process, form=form, phase=process.phase_at(now), Phase=Phase
+    ), status
 
 
 @bp.get("/<slug>")
@@ -180,6 +218,7 @@ def show(slug: str):
     return render_template(
         "budgeting/show.html",
         process=process,
+        edits=queries.edits_of(process),
         phase=process.phase_at(now),
         proposals=proposals,
         ballots=queries.ballots_by_district(process),

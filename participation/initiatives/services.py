@@ -48,6 +48,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, func, or_, select, update
 
 from participation import crypto, db
+from participation import files as uploads
 from participation.accounts.models import Organisation, User
 from participation.events import Event, publish
 from participation.i18n import BANGKOK
@@ -571,28 +572,21 @@ def add_timeline_event(
 
 
 def documents_folder() -> Path:
-    path = Path(current_app.instance_path) / "initiative_documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _looks_like_pdf(data: bytes) -> bool:
-    return data.startswith(b"%PDF-") and b"%%EOF" in data[-2048:]
+    return uploads.folder("initiative_documents")
 
 
 def store_pdf(file_storage) -> tuple[str, str, int]:
-    """Check the upload is a PDF by its content and store it by hash; returns (name, sha256, size)."""
-    data = file_storage.read(MAX_PDF_BYTES + 1)
-    if len(data) > MAX_PDF_BYTES:
-        raise InitiativeError("file_too_large")
-    if not data or not _looks_like_pdf(data):
-        raise InitiativeError("not_pdf")
-    digest = hashlib.sha256(data).hexdigest()
-    target = documents_folder() / f"{digest}.pdf"
-    if not target.exists():
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+    """Check the upload is a whole PDF by its content and store it by hash; returns (name, sha256, size).
+
+    Refuses with ``file_too_large`` over ``MAX_PDF_BYTES`` and ``not_pdf`` for
+    anything else that is not a PDF ending with ``%%EOF`` (an empty file too).
+    """
+    data = uploads.read_upload(file_storage, MAX_PDF_BYTES)
+    try:
+        uploads.check(data, max_bytes=MAX_PDF_BYTES, types=(uploads.PDF,), whole_pdf=True)
+    except uploads.FileRefused as exc:
+        raise InitiativeError("file_too_large" if exc.code == "too_large" else "not_pdf") from None
+    digest = uploads.store_by_hash(documents_folder(), data, ".pdf")
     name = (
         re.sub(r"[^\w.\- ()ก-๙]", "_", (file_storage.filename or "document.pdf"))[:150].strip()
         or "document.pdf"
@@ -611,7 +605,8 @@ def _attach(row: TimelineEvent | None, documents: list[tuple[str, str, int]]) ->
 
 
 def document_path(document: TimelineDocument) -> Path:
-    return documents_folder() / f"{document.sha256}.pdf"
+    """Where a document's bytes are; ``FileNotFoundError`` if its hash is not a stored name."""
+    return uploads.path_of(documents_folder(), f"{document.sha256}.pdf")
 
 
 # --- signing ----------------------------------------------------------------------------

@@ -306,7 +306,10 @@ def document(document_id: int):
     doc = db.session.get(TimelineDocument, document_id)
     if doc is None:
         abort(404)
-    path = services.document_path(doc)
+    try:
+        path = services.document_path(doc)
+    except FileNotFoundError:
+        abort(404)
     if not path.exists():
         abort(404)
     response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=doc.filename)

@@ -180,6 +180,7 @@ for _kind, _title in (
     ("initiative.count_checkpoint", _l("Signature count checkpoint")),
     ("initiative.signatures_exported", _l("Signatures exported for hand-over")),
     ("budget.phase_changed", _l("Budget phase changed")),
+    ("budget.process_edited", _l("Budget process edited")),
     ("budget.proposal_submitted", _l("Budget proposal submitted")),
     ("budget.proposal_reviewed", _l("Budget proposal reviewed")),
     ("budget.results_published", _l("Budget results published")),

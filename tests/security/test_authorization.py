@@ -123,6 +123,7 @@ TABLE: dict[str, Expect] = {
     "transparency.organisation_statistics": Expect(),
     # Budgeting.
     "budgeting.index": Expect(),
+    "budgeting.edit": Expect(get=STAFF | ADMIN, post=STAFF | ADMIN, why="the organisation's staff"),
     "budgeting.new": Expect(get=ANY_STAFF | ADMIN, post=ANY_STAFF | ADMIN),
     "budgeting.post_update": Expect(get=None, post=STAFF | ADMIN, why="managers; 4xx while not selected"),
     "budgeting.proposal": Expect(),

@@ -44,6 +44,7 @@ CATALOGUE = (
     "initiative.count_checkpoint",
     "initiative.signatures_exported",
     "budget.phase_changed",
+    "budget.process_edited",
     "budget.proposal_submitted",
     "budget.proposal_reviewed",
     "budget.results_published",
