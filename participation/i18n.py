@@ -15,10 +15,10 @@ from babel.dates import get_month_names
 from flask import request
 from flask.globals import _cv_app
 from flask_babel import format_decimal as _format_decimal
-from flask_babel import get_locale, get_translations, lazy_gettext
+from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
-_l = lazy_gettext
 __all__ = ["_", "_l", "ngettext", "LOCALES", "BANGKOK", "select_locale"]
 
 #: Supported locales, default first.
@@ -64,6 +64,12 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 
 
 _ = gettext
+
+
+def _l(string: str, **variables) -> LazyString:
+    """``_`` translated when used (labels defined at import time): Flask-Babel's
+    ``lazy_gettext``, on the cheaper lookup above."""
+    return LazyString(gettext, string, **variables)
 
 
 def select_locale() -> str:
