@@ -56,11 +56,22 @@ def test_citizen_registers_and_comments_on_a_section(
     assert "ชมรมจักรยานเพื่อสุขภาพ" in meta
     assert "เสนอให้แก้ไข" in meta  # the position
     assert "ภาคประชาสังคม" in meta  # the stakeholder group
+    # A reply: the link opens the reply page, which quotes the comment; the reply shows under it.
+    comment.locator("a.comment-reply").click()
+    page.wait_for_load_state()
+    assert body in page.locator("blockquote.comment-quote").inner_text()
+    reply = f"เห็นด้วย และควรมีป้ายบอกทางด้วย {unique()}"
+    page.locator("form.comment-form textarea[name=body]").fill(reply)
+    page.locator("form.comment-form button[type=submit]").click()
+    page.wait_for_load_state()
+    thread = page.locator("li.comment-thread", has=page.locator("article.comment", has_text=body))
+    assert thread.locator(".comment-replies article.comment", has_text=reply).count() == 1
     # The section's own stream shows it, and the whole text counts it against the section.
     page.goto(f"{live_server}/hearings/{hearing_id}/sections/{section_id}")
     assert page.locator("article.comment", has_text=body).count() == 1
     page.goto(f"{live_server}/hearings/{hearing_id}")
-    assert "1" in page.locator(f"a[href='/hearings/{hearing_id}/sections/{section_id}']").inner_text()
+    # The comment and its reply.
+    assert "2" in page.locator(f"a[href='/hearings/{hearing_id}/sections/{section_id}']").inner_text()
     no_js_errors(page)
 
 
