@@ -523,7 +523,9 @@ def sign(initiative_id: int):
     refusal = None
     try:
         services.check_can_sign(initiative, current_user, now)
-        if services.signature_of(initiative, current_user) is not None:
+        # On POST the database's unique constraints say "already signed" (services.sign);
+        # the page only looks first, to show it before the form is filled in.
+        if request.method == "GET" and services.signature_of(initiative, current_user) is not None:
             raise services.InitiativeError("already_signed")
     except services.InitiativeError as exc:
         refusal = exc
