@@ -50,6 +50,10 @@ def error_message(code: str, **details) -> str:
         "voting_not_closed": _("Results can only be computed once voting has closed."),
         "not_selected": _("Only projects selected by the vote have implementation updates."),
         "update_text_needed": _("Please write what changed."),
+        "date_in_past": _(
+            "This date has not come yet and people rely on it: it can be moved, but not to a time "
+            "that has already passed."
+        ),
         "phase_started": _(
             "This phase has already started, so its start cannot be moved to a time that has not come yet."
         ),

@@ -310,7 +310,8 @@ def update_process(
     checks them the same way. Guarantees:
 
     - texts and categories can change in every phase, phase dates too, but a
-      phase that has started keeps a start in the past (``phase_started``);
+      phase that has started keeps a start in the past (``phase_started``) and a
+      date that has not come yet cannot move into the past (``date_in_past``);
     - the budget, currency, ballot, counting rule, eligibility and districts
       can change only before voting opens (``settings_locked``: ballots
       already cast keep their meaning); districts' English names can always
@@ -332,6 +333,10 @@ def update_process(
     for _phase, name in PHASE_STARTS:
         if getattr(process, name) <= now < values[name]:
             raise BudgetError("phase_started", field=name)
+        if values[name] <= now < getattr(process, name):
+            # Residents rely on an announced date that has not come: it can move, but not
+            # into the past (voting cannot be closed, nor a phase opened, retroactively).
+            raise BudgetError("date_in_past", field=name)
 
     old_districts = {d.name_th: d for d in process.districts}
     new_districts = {d.name_th: d for d in districts}

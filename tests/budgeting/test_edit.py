@@ -306,6 +306,11 @@ REFUSALS = {
         "Voting has opened: the budget, currency, ballot, counting rule, districts",
         "เพราะจะทำให้ความหมายของบัตรที่ลงคะแนนไปแล้วเปลี่ยนไป",
     ),
+    "date_in_past": (
+        {"voting_closes_at": local(datetime.now(UTC) - timedelta(minutes=5))},
+        "This date has not come yet and people rely on it",
+        "วันนี้ยังมาไม่ถึงและประชาชนยึดถือตามที่ประกาศไว้",
+    ),
     "phase_started": (
         {"voting_opens_at": local(datetime.now(UTC) + timedelta(days=2))},
         "This phase has already started, so its start cannot be moved",
@@ -345,6 +350,24 @@ def test_started_phases_cannot_start_in_the_future(client, login, db, budget, ed
     assert "This phase has already started" in html and tomorrow in html
     assert 'id="review_opens_at-error"' in html
     assert snapshot(db, process.id) == before and ledger_size(db) == entries
+
+
+@pytest.mark.parametrize(
+    ("phase", "name"), [(Phase.voting, "voting_closes_at"), (Phase.review, "voting_opens_at")]
+)
+def test_dates_still_ahead_cannot_move_into_the_past(phase, name, client, login, db, budget, edit):
+    """Voting cannot be closed, nor a phase opened, retroactively: residents rely on the dates."""
+    process = budget.process(phase)
+    login(budget.staff)
+    before, entries = snapshot(db, process.id), ledger_size(db)
+    response = edit(process, **{name: local(datetime.now(UTC) - timedelta(minutes=1))})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "people rely on it" in html and f'id="{name}-error"' in html
+    assert snapshot(db, process.id) == before and ledger_size(db) == entries
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    assert edit(process, **{name: local(soon)}).status_code == 302  # still ahead: allowed
+    assert local(snapshot(db, process.id)[name]) == local(soon)
 
 
 def test_dates_out_of_order_are_refused(client, login, db, budget, edit):
