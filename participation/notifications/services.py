@@ -276,12 +276,10 @@ def is_following(user, subject_type: str, subject_id: int) -> bool:
     return row is not None and row.state == SubscriptionState.active
 
 
-def follow(
-    user, subject_type: str, subject_id: int, origin: SubscriptionOrigin = SubscriptionOrigin.explicit
-) -> Subscription | None:
-    """Follow a subject. An explicit follow always wins; a default (automatic) one
-    never overrides an earlier explicit unfollow. Returns the row (None if a
-    default follow was refused because the person muted the subject)."""
+def follow(user, subject_type: str, subject_id: int) -> Subscription:
+    """Follow a subject on the person's own request: always active afterwards, also
+    after an earlier unfollow. (The automatic follow after taking part is
+    ``follow_by_default``, which never overrides an unfollow.)"""
     row = find_subscription(user.id, subject_type, subject_id)
     if row is None:
         row = Subscription(
@@ -290,7 +288,7 @@ def follow(
             subject_type=subject_type,
             subject_id=subject_id,
             state=SubscriptionState.active,
-            origin=origin,
+            origin=SubscriptionOrigin.explicit,
             confirmed_at=db.utcnow(),
         )
         try:
@@ -298,22 +296,20 @@ def follow(
             with db.session.begin_nested():
                 db.session.add(row)
         except IntegrityError:
-            return find_subscription(user.id, subject_type, subject_id)
-        return row
-    if origin == SubscriptionOrigin.explicit:
-        row.state = SubscriptionState.active
-        row.origin = origin
-        db.session.flush()
-        return row
-    return row if row.state == SubscriptionState.active else None
+            row = find_subscription(user.id, subject_type, subject_id)
+        else:
+            return row
+    row.state = SubscriptionState.active
+    row.origin = SubscriptionOrigin.explicit
+    db.session.flush()
+    return row
 
 
 def follow_by_default(user, subject_type: str, subject_id: int) -> None:
     """The automatic follow after taking part (commenting, signing): one statement.
 
-    Same outcome as ``follow(..., SubscriptionOrigin.automatic)``: a new active
-    follow if the person has no subscription to the subject, and no change if they
-    have one (so an earlier unfollow stays). ``ON CONFLICT DO NOTHING`` makes it a
+    A new active follow if the person has no subscription to the subject, and no
+    change if they have one (so an earlier unfollow stays). ``ON CONFLICT DO NOTHING`` makes it a
     single insert without a savepoint, also when a concurrent request follows the
     same subject; it is on the signing hot path.
     """
