@@ -8,13 +8,16 @@ request or a CLI command). Services use it, flush, and never commit; the view
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import current_app, g
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
 
@@ -156,6 +159,26 @@ def insert(entity):
     from sqlalchemy.dialects import postgresql, sqlite
 
     return (sqlite.insert if database().is_sqlite else postgresql.insert)(entity)
+
+
+def prepared(build: Callable[[], Executable]) -> Callable[[], Executable]:
+    """Build a statement once per database dialect and hand back the same object.
+
+    For the hot paths (signing): executing a statement object SQLAlchemy has
+    seen before skips building it and hashing its cache key, which costs more
+    than the execution itself for an ORM insert. ``build`` takes no arguments;
+    its statement uses ``bindparam`` for every value.
+    """
+    built: dict[str, Executable] = {}
+
+    @functools.wraps(build)
+    def statement() -> Executable:
+        dialect = database().engine.dialect.name
+        if dialect not in built:
+            built[dialect] = build()
+        return built[dialect]
+
+    return statement
 
 
 def _get_session() -> Session:

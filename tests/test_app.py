@@ -201,3 +201,21 @@ class TestRateLimits:
         assert "Too many requests" in response.get_data(as_text=True)
         response = client.post("/signin", data={"email": "again@example.org", "password": "x" * 12})
         assert "คำขอมากเกินไป" in response.get_data(as_text=True)
+
+
+def test_prepared_statement_is_built_once_per_dialect(db):
+    from sqlalchemy import bindparam, select
+
+    from participation import db as db_module
+
+    builds = []
+
+    @db_module.prepared
+    def statement():
+        builds.append(1)
+        return select(bindparam("value"))
+
+    first, second = statement(), statement()
+    assert first is second
+    assert builds == [1]
+    assert db.execute(first, {"value": 7}).scalar() == 7

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from participation import crypto, db
 from participation import files as uploads
@@ -655,8 +655,8 @@ def sign(
     show_name: bool = False,
     full_name: str | None = None,
     national_id: str | None = None,
-) -> tuple[Signature, str]:
-    """Record one signature; returns it and the receipt code (shown once).
+) -> tuple[int, str]:
+    """Record one signature; returns its id and the receipt code (shown once).
 
     Inserts one row and nothing else; counted within seconds by the refresh
     job. Raises InitiativeError('already_signed') on a second signature of the
@@ -683,23 +683,20 @@ def sign(
     # One INSERT ... ON CONFLICT DO NOTHING RETURNING: the unique constraints on
     # (initiative, identity key) and (initiative, account) decide, also under races,
     # and a second signature returns no row instead of failing the transaction.
-    signature = db.session.scalar(
-        db.insert(Signature)
-        .values(
-            initiative_id=initiative.id,
-            identity_key=user.identity_key(),
-            user_id=user.id,
-            created_at=now,
-            receipt_hash=_receipt_hash(code),
-            public_name=(user.display_name or None) if show_name else None,
-            full_name_enc=full_name_enc,
-            national_id_enc=national_id_enc,
-            consent_version=CONSENT_VERSION,
-        )
-        .on_conflict_do_nothing()
-        .returning(Signature)
-    )
-    if signature is None:
+    signature_id = db.session.execute(
+        _sign_statement(),
+        {
+            "initiative_id": initiative.id,
+            "identity_key": user.identity_key(),
+            "user_id": user.id,
+            "created_at": now,
+            "receipt_hash": _receipt_hash(code),
+            "public_name": (user.display_name or None) if show_name else None,
+            "full_name_enc": full_name_enc,
+            "national_id_enc": national_id_enc,
+        },
+    ).scalar()
+    if signature_id is None:
         raise InitiativeError("already_signed")
     publish(
         Event(
@@ -711,7 +708,29 @@ def sign(
             public=False,
         )
     )
-    return signature, code
+    return signature_id, code
+
+
+@db.prepared
+def _sign_statement():
+    """The signing insert, built once (it is the hot path; see ``db.prepared``)."""
+    table = Signature.__table__
+    values = (
+        "initiative_id",
+        "identity_key",
+        "user_id",
+        "created_at",
+        "receipt_hash",
+        "public_name",
+        "full_name_enc",
+        "national_id_enc",
+    )
+    return (
+        db.insert(table)
+        .values({**{name: bindparam(name) for name in values}, "consent_version": CONSENT_VERSION})
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
 
 
 def withdraw_signature(initiative: Initiative, user: User, now: datetime) -> None:

@@ -541,7 +541,7 @@ def sign(initiative_id: int):
             form.national_id.errors.append(_("Please enter your national ID number."))
         else:
             try:
-                _signature, code = services.sign(
+                _signature_id, code = services.sign(
                     initiative,
                     current_user,
                     now,

@@ -26,7 +26,7 @@ from email.utils import make_msgid
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from participation import db, subjects
@@ -311,18 +311,33 @@ def follow_by_default(user, subject_type: str, subject_id: int) -> None:
     A new active follow if the person has no subscription to the subject, and no
     change if they have one (so an earlier unfollow stays). ``ON CONFLICT DO NOTHING`` makes it a
     single insert without a savepoint, also when a concurrent request follows the
-    same subject; it is on the signing hot path.
+    same subject; it is on the signing hot path, so the statement is built once.
     """
     db.session.execute(
-        db.insert(Subscription)
+        _follow_by_default_statement(),
+        {
+            "user_id": user.id,
+            "locale": user.locale,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "confirmed_at": db.utcnow(),
+        },
+    )
+
+
+@db.prepared
+def _follow_by_default_statement():
+    table = Subscription.__table__
+    return (
+        db.insert(table)
         .values(
-            user_id=user.id,
-            locale=user.locale,
-            subject_type=subject_type,
-            subject_id=subject_id,
+            user_id=bindparam("user_id"),
+            locale=bindparam("locale"),
+            subject_type=bindparam("subject_type"),
+            subject_id=bindparam("subject_id"),
             state=SubscriptionState.active,
             origin=SubscriptionOrigin.automatic,
-            confirmed_at=db.utcnow(),
+            confirmed_at=bindparam("confirmed_at"),
         )
         .on_conflict_do_nothing()
     )
