@@ -334,6 +334,22 @@ def test_refusals_are_in_the_reader_language(refusal, locale, client, login, db,
     assert snapshot(db, process.id) == before and ledger_size(db) == entries
 
 
+@pytest.mark.parametrize(
+    ("locale", "rule"),
+    [
+        ("en", "A date that has not come yet can be moved, but not into the past"),
+        ("th", "วันที่ที่ยังมาไม่ถึงเลื่อนได้ แต่เลื่อนไปเป็นเวลาที่ผ่านไปแล้วไม่ได้"),
+    ],
+)
+@pytest.mark.parametrize("phase", [Phase.proposals, Phase.voting])
+def test_the_edit_page_explains_the_date_rule_before_anyone_is_refused(
+    phase, locale, rule, client, login, factory, budget, edit_url
+):
+    process = budget.process(phase)
+    login(factory.staff(budget.organisation, locale=locale))
+    assert rule in client.get(edit_url(process)).get_data(as_text=True)
+
+
 # --- phase dates ---------------------------------------------------------------------------
 
 
