@@ -26,6 +26,9 @@ budget.phase_changed            email, or a digest line, worded by the      emai
                                 phase reached (``payload["to"]``); the
                                 ``results`` phase is told by the next row
 budget.results_published        email, or a digest line                     email
+budget.process_edited           email, or a digest line, only when a phase  email
+                                date changed (``budget.dates_changed``,
+                                with the new dates); other edits: nothing
 comment.published,              digest line only (never one email per       email
 budget.proposal_submitted,      comment to every follower)
 budget.implementation_update
@@ -182,6 +185,11 @@ FOLLOWER_KINDS: dict[str, EventText] = {
     "budget.results_published": EventText(
         _l("Budget results published"), _l("The results of the participatory budget vote are published.")
     ),
+    # budget.process_edited is told only when a phase date moved (see ``effective_kind``).
+    "budget.dates_changed": EventText(
+        _l("Budget dates changed"),
+        _l("The agency has changed the dates of the participatory budget. Please check the new dates."),
+    ),
 }
 
 #: Kinds followers only see as a line in their daily digest (never one email each).
@@ -253,6 +261,15 @@ DATE_DETAILS = {
 #: Budget phases whose change is not told: ``results`` is told by ``budget.results_published``.
 SILENT_PHASES = ("results", "upcoming")
 
+#: The phase dates of a budget process (``budget.process_edited`` changes), as told to followers.
+BUDGET_DATES = {
+    "proposals_opens_at": _l("Proposals open on %(when)s."),
+    "review_opens_at": _l("The review starts on %(when)s."),
+    "voting_opens_at": _l("Voting opens on %(when)s."),
+    "voting_closes_at": _l("Voting closes on %(when)s."),
+    "implementation_opens_at": _l("The projects start on %(when)s."),
+}
+
 
 def text_for(kind: str) -> EventText:
     return FOLLOWER_KINDS.get(kind) or DIGEST_ONLY_KINDS.get(kind) or DIRECT_KINDS.get(kind) or GENERIC_DIRECT
@@ -266,6 +283,10 @@ def effective_kind(event: Event) -> str | None:
             return None
         if f"budget.phase.{phase}" in FOLLOWER_KINDS:
             return f"budget.phase.{phase}"
+    if event.kind == "budget.process_edited":
+        # Residents plan around the dates; a corrected text or category is not worth an email.
+        changes = (event.payload or {}).get("changes") or {}
+        return "budget.dates_changed" if any(name in changes for name in BUDGET_DATES) else None
     return event.kind
 
 
@@ -589,6 +610,12 @@ def _details(event: Event, locale: str) -> list[str]:
             when = _timestamp(payload.get(key))
             if when is not None:
                 lines.append(str(sentences[key]) % {"when": format_datetime(when, locale)})
+        if event.kind == "budget.dates_changed":
+            for key, sentence in BUDGET_DATES.items():
+                change = (payload.get("changes") or {}).get(key)
+                when = _timestamp(change.get("to")) if isinstance(change, dict) else None
+                if when is not None:
+                    lines.append(str(sentence) % {"when": format_datetime(when, locale)})
         count = payload.get("signatures", payload.get("signature_count"))
         threshold = payload.get("threshold")
         pct = payload.get("pct")

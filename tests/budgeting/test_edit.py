@@ -559,3 +559,42 @@ def test_the_budget_feed_shows_the_edit(client, login, db, budget, edit):
     feed = client.get(f"/feeds/budgets/{process.id}.atom", headers={"Accept-Language": "en"})
     assert feed.status_code == 200
     assert "Budget process edited" in feed.get_data(as_text=True)
+
+
+# --- followers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["th", "en"])
+def test_followers_are_told_when_a_date_moves_and_not_for_text_edits(
+    locale, client, login, db, factory, budget, edit
+):
+    from participation.notifications import services as notifications
+    from participation.notifications.models import OutboxMessage
+
+    process = budget.process(Phase.proposals)
+    follower = factory.user(email="resident@example.org", locale=locale)
+    notifications.follow(follower, "budget_process", process.id)
+    db.commit()
+
+    def emails() -> list[OutboxMessage]:
+        db.expire_all()
+        return db.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_address == "resident@example.org")
+            .where(OutboxMessage.kind == "notifications/event")
+        ).all()
+
+    login(budget.staff)
+    assert edit(process, title_en="Test participatory budget, corrected").status_code == 302
+    assert emails() == []
+
+    later = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=4, hours=12)
+    assert edit(process, voting_closes_at=local(later)).status_code == 302
+    [email] = emails()
+    when = later.astimezone(BANGKOK)
+    if locale == "en":
+        assert email.subject.startswith("Budget dates changed")
+        assert f"Voting closes on {when.day} {when:%B} {when.year}, {when:%H:%M}." in email.body_text
+    else:
+        assert email.subject.startswith("เปลี่ยนกำหนดการงบประมาณ")
+        assert f"ปิดการลงคะแนนวันที่ {when.day} " in email.body_text and str(when.year + 543) in email.body_text
