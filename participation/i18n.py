@@ -8,6 +8,7 @@ Asia/Bangkok zone, e.g. ``21 พฤศจิกายน 2569, 14:30 น.``.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -96,6 +97,12 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(BANGKOK)
 
 
+@functools.lru_cache(maxsize=32)
+def _month_names(width: str, language: str) -> dict[int, str]:
+    """Babel's month names, looked up once per width and language (a page shows dozens of dates)."""
+    return dict(get_month_names(width, locale=language))
+
+
 def format_date(value: date | datetime | None, language: str | None = None) -> str:
     """A date for the reader: ``21 พฤศจิกายน 2569`` or ``21 November 2026``."""
     if value is None:
@@ -103,7 +110,7 @@ def format_date(value: date | datetime | None, language: str | None = None) -> s
     language = language or current_language()
     if isinstance(value, datetime):
         value = to_local(value)
-    month = get_month_names("wide", locale=language)[value.month]
+    month = _month_names("wide", language)[value.month]
     year = value.year + BE_OFFSET if language == "th" else value.year
     return f"{value.day} {month} {year}"
 
@@ -122,7 +129,7 @@ def format_month(key: str, language: str | None = None) -> str:
     """A ``YYYY-MM`` month for the reader: ``พ.ย. 2569`` or ``Nov 2026``."""
     language = language or current_language()
     year, month = int(key[:4]), int(key[5:7])
-    name = get_month_names("abbreviated", locale=language)[month]
+    name = _month_names("abbreviated", language)[month]
     return f"{name} {year + BE_OFFSET if language == 'th' else year}"
 
 
