@@ -129,10 +129,17 @@ def _cache() -> PageCache | None:
 
 
 def ledger_position() -> int:
-    """The public ledger's head (0 before the first event): one primary-key read."""
+    """The public ledger's head (0 before the first event): one primary-key read.
+
+    Read on its own connection in autocommit mode, not in the request's
+    session: a page served from the cache then costs one round trip to the
+    database, without a transaction to begin and roll back around it.
+    """
     from participation.transparency.models import LedgerHead
 
-    return db.session.scalar(select(LedgerHead.seq).where(LedgerHead.id == 1)) or 0
+    engine = db.database().engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.scalar(select(LedgerHead.seq).where(LedgerHead.id == 1)) or 0
 
 
 def _anonymous_reader() -> bool:
