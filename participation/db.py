@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask import current_app, g
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
@@ -148,8 +148,11 @@ def _ping_idle_connections(engine: Engine) -> None:
     A connection dropped while idle (a database restart, a firewall timeout)
     is then replaced before any request sees it, as with ``pool_pre_ping``,
     without the extra round trip on every request of a busy server: for a page
-    served from the cache that round trip is a fifth of the work. A failure
-    while busy is still seen once, and SQLAlchemy then renews the whole pool.
+    served from the cache that round trip is a fifth of the work. A failed
+    check retires every connection opened before it (``InvalidatePoolError``),
+    so after a restart the recently used ones are not handed out either. A
+    connection that drops while in use fails once, and SQLAlchemy then renews
+    the whole pool. A new connection is not checked: it has just been made.
     """
 
     @event.listens_for(engine, "checkin")
@@ -158,13 +161,14 @@ def _ping_idle_connections(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_conn, record, _proxy):
-        if time.monotonic() - record.info.get("checked_in", 0.0) < PING_AFTER_IDLE_SECONDS:
+        checked_in = record.info.get("checked_in")
+        if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
             return
         try:
             engine.dialect.do_ping(dbapi_conn)
         except engine.dialect.loaded_dbapi.Error as exc:
-            # The pool throws this connection away and checks out another.
-            raise DisconnectionError("the pooled connection was closed while idle") from exc
+            # The pool throws away this connection and every older one, then connects anew.
+            raise InvalidatePoolError("the pooled connection was closed while idle") from exc
 
 
 class Database:
@@ -220,6 +224,11 @@ def _get_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
     return g.db_session
+
+
+def session_in_transaction() -> bool:
+    """Whether this context's session has begun a transaction (so holds a connection)."""
+    return "db_session" in g and g.db_session.in_transaction()
 
 
 def _close_session(_exc=None) -> None:

@@ -310,3 +310,38 @@ def test_a_page_missing_from_the_cache_is_rendered_once_for_simultaneous_readers
         thread.join()
     assert len(renders) == 1
     assert bodies == ["<p>rendered 1</p>"] * 5
+
+
+@pytest.mark.parametrize("stale_cookie", [False, True])
+def test_reading_the_ledger_head_never_holds_a_second_connection(
+    stale_cookie, app, db, client, login, factory
+):
+    """Anonymous readers read the head on one autocommit connection; a reader whose sign-in
+    was revoked (the cookie's account was looked up) reads it through the session's own."""
+    from sqlalchemy import event
+
+    if stale_cookie:
+        user = login(factory.user(email="revoked@example.org"))
+        user.session_nonce = "signed-out-everywhere"
+        db.commit()
+    db.close()  # the test's own session gives its connection back
+    engine = app.extensions["participation.db"].engine
+    held, most = [0], [0]
+
+    def checkout(*_args):
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checkin(*_args):
+        held[0] -= 1
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        first, second = client.get("/"), client.get("/")
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+    assert first.status_code == second.status_code == 200
+    assert second.headers["X-Page-Cache"] == "hit"
+    assert most[0] == 1

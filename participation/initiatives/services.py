@@ -658,8 +658,9 @@ def sign(
 ) -> tuple[int, str]:
     """Record one signature; returns its id and the receipt code (shown once).
 
-    Inserts one row and nothing else; counted within seconds by the refresh
-    job. Raises InitiativeError('already_signed') on a second signature of the
+    Inserts the signature row (and, through the ``initiative.signed`` event,
+    the signer's automatic follow) and nothing else; counted within seconds by
+    the refresh job. Raises InitiativeError('already_signed') on a second signature of the
     same person (by the database unique constraints, so also under races),
     and NationalIdError for an invalid national ID.
     """

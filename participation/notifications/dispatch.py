@@ -26,9 +26,10 @@ budget.phase_changed            email, or a digest line, worded by the      emai
                                 phase reached (``payload["to"]``); the
                                 ``results`` phase is told by the next row
 budget.results_published        email, or a digest line                     email
-budget.process_edited           email, or a digest line, only when a phase  email
-                                date changed (``budget.dates_changed``,
-                                with the new dates); other edits: nothing
+budget.process_edited           only when a phase date changed: told as     only when a phase date
+                                ``budget.dates_changed``, by email (with    changed: email
+                                the new dates) or a digest line; other
+                                edits: nothing
 comment.published,              digest line only (never one email per       email
 budget.proposal_submitted,      comment to every follower)
 budget.implementation_update
@@ -58,7 +59,9 @@ Payload keys read (all optional, all public): ``subject_type``/``subject_id``
 subject is a comment; ``url``: a public path to link to instead of the
 subject page; ``comment_id``: linked through ``comments.permalink``;
 ``opens_at``/``closes_at`` (ISO 8601, hearings); ``signatures`` (or
-``signature_count``) with ``threshold``; ``pct`` (initiative milestones).
+``signature_count``) with ``threshold``; ``pct`` (initiative milestones);
+``changes`` (``budget.process_edited``: ``{field: {"from", "to"}}``, the phase
+dates in ISO 8601).
 
 ``hearing.report_published`` private data: ``{"answers": {<user id>: [item, ...]}}``
 where an item is a comment id (linked to its permalink) or

@@ -133,13 +133,18 @@ def ledger_position() -> int:
 
     Read on its own connection in autocommit mode, not in the request's
     session: a page served from the cache then costs one round trip to the
-    database, without a transaction to begin and roll back around it.
+    database, without a transaction to begin and roll back around it. If the
+    session already holds a connection (a stale sign-in cookie was looked up),
+    the read goes through it, so that no request holds two connections.
     """
     from participation.transparency.models import LedgerHead
 
+    statement = select(LedgerHead.seq).where(LedgerHead.id == 1)
+    if db.session_in_transaction():
+        return db.session.scalar(statement) or 0
     engine = db.database().engine
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.scalar(select(LedgerHead.seq).where(LedgerHead.id == 1)) or 0
+        return connection.scalar(statement) or 0
 
 
 def _anonymous_reader() -> bool:
