@@ -255,9 +255,8 @@ def test_ballots_are_secret(client, login, db, budget, knapsack):
     assert not any("ballot" in k or "vote" in k for k in kinds)
 
 
-def test_concurrent_submissions_by_one_voter_never_both_count(app, db, budget, knapsack, is_postgres):
-    if not is_postgres:
-        pytest.skip("needs PostgreSQL: real row locks between concurrent transactions")
+@pytest.mark.postgres_only  # real row locks between concurrent transactions
+def test_concurrent_submissions_by_one_voter_never_both_count(app, db, budget, knapsack):
     process, (a, b, c) = knapsack
     voter = budget.voter()
     process_id, voter_id = process.id, voter.id
