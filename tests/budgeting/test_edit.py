@@ -598,3 +598,10 @@ def test_followers_are_told_when_a_date_moves_and_not_for_text_edits(
     else:
         assert email.subject.startswith("เปลี่ยนกำหนดการงบประมาณ")
         assert f"ปิดการลงคะแนนวันที่ {when.day} " in email.body_text and str(when.year + 543) in email.body_text
+
+
+def test_every_phase_date_is_one_the_followers_email_can_name():
+    """The email lists moved dates by name: a new phase date must get its sentence there too."""
+    from participation.notifications.dispatch import BUDGET_DATES
+
+    assert set(BUDGET_DATES) == {name for _phase, name in services.PHASE_STARTS}
