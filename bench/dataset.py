@@ -203,7 +203,9 @@ def build(app, args) -> dict:
     # Signers: the rush, the mix, the sustained signing and one for the smoke test, all distinct.
     sign_pool = max(2_000 * args.duration, 5_000)
     mix_pool = max(300 * args.duration, 1_000)
-    signers = _users(RUSH_SIGNERS + mix_pool + sign_pool + 1, "signer", now)
+    # Each signing scenario's warm-up signs with its own signers, so the measured run refuses none.
+    warmup_pool = 2_000 * getattr(args, "warmup", 0)
+    signers = _users(RUSH_SIGNERS + mix_pool + sign_pool + 2 * warmup_pool + 1, "signer", now)
     db.session.commit()
 
     hearing = hearing_services.create_hearing(
@@ -277,7 +279,9 @@ def build(app, args) -> dict:
         "signers": {
             "rush": prepared_signers[:RUSH_SIGNERS],
             "mix": prepared_signers[RUSH_SIGNERS : RUSH_SIGNERS + mix_pool],
-            "sign": prepared_signers[RUSH_SIGNERS + mix_pool : -1],
+            "sign": prepared_signers[RUSH_SIGNERS + mix_pool : RUSH_SIGNERS + mix_pool + sign_pool],
+            "sign_warmup": prepared_signers[-1 - 2 * warmup_pool : -1 - warmup_pool],
+            "mix_warmup": prepared_signers[-1 - warmup_pool : -1],
             "smoke": prepared_signers[-1],
         },
     }

@@ -89,6 +89,10 @@ class Server:
                 str(self.threads),
                 "--worker-class",
                 "gthread",
+                # One listening socket per worker: the kernel spreads connections over the
+                # workers. With one shared socket, whichever worker wakes first accepts most
+                # of wrk's 32 keep-alive connections and the other one idles (see BENCHMARKS.md).
+                "--reuse-port",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--log-level",
@@ -285,6 +289,9 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="seconds of unmeasured load before each scenario (0: none)"
+    )
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(
         "--signatures", type=int, default=1_000_000, help="existing signatures on the big initiative"

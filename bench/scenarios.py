@@ -41,6 +41,20 @@ class Scenario:
 
     def run(self, server, prepared: dict, args) -> Result:
         requests_file = Path(prepared["files"][self.requests]) if self.requests else None
+        warmup = None
+        if args.warmup:
+            # Steady state, as a server in service is: each worker has compiled the
+            # templates and opened its connections before the measured run. The
+            # warm-up's own figures are kept in the notes (they show the cold start).
+            warmup_file = prepared["files"].get(f"{self.requests}_warmup", requests_file)
+            warmup = run_wrk(
+                server.base,
+                self.path(prepared),
+                duration=args.warmup,
+                connections=args.connections,
+                script=self.script,
+                requests_file=Path(warmup_file) if warmup_file else None,
+            )
         before = load_average()
         cpu_before = server.cpu_seconds()
         count, p50, p99, errors = run_wrk(
@@ -56,6 +70,11 @@ class Scenario:
         )
         result.cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / count if count else None
         result.notes.append(f"{before} before, {load_average()} after (1/5 min)")
+        if warmup is not None:
+            result.notes.append(
+                f"warm-up of {args.warmup} s before it (not counted): {warmup[0]} requests, "
+                f"p50 {warmup[1]:.1f} ms, p99 {warmup[2]:.1f} ms, {warmup[3]} errors"
+            )
         if self.min_rps is not None:
             result.met = result.rps >= self.min_rps and p99 < self.max_p99_ms and errors == 0
         return result
@@ -80,31 +99,37 @@ def prepare(env: dict, workdir: Path, args) -> dict:
     print(f"  data set ready in {time.perf_counter() - started:.0f} s", flush=True)
     sign_path = f"/initiatives/{data['initiative_id']}/sign"
     signers = data["signers"]
+
+    def signing(pool: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+        return [("POST", sign_path, cookie, dataset.sign_body(token)) for cookie, token in pool]
+
+    def mix(pool: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+        # 70 % reads of the initiative page, the count and the hearing page,
+        # 20 % the hearing's comment stream (page 2), 10 % signing, shuffled.
+        reads = [data["initiative_url"], "/initiatives/", data["hearing_url"]]
+        lines = []
+        rng = random.Random(10)
+        for request in signing(pool):
+            block = [("GET", reads[i % 3], "", "") for i in range(7)]
+            block += [("GET", data["stream_url"], "", "")] * 2
+            block.append(request)
+            rng.shuffle(block)
+            lines.extend(block)
+        # Ends with a read: a thread that runs out repeats its last request.
+        lines.append(("GET", data["hearing_url"], "", ""))
+        return lines
+
     files = {
-        "sign": dataset.write_requests(
-            workdir / "sign.txt",
-            [("POST", sign_path, cookie, dataset.sign_body(token)) for cookie, token in signers["sign"]],
+        "sign": dataset.write_requests(workdir / "sign.txt", signing(signers["sign"])),
+        "sign_warmup": dataset.write_requests(workdir / "sign_warmup.txt", signing(signers["sign_warmup"])),
+        # Signed-in readers of the hearing page: never served from the anonymous page cache.
+        "hearing_signed_in": dataset.write_requests(
+            workdir / "hearing_signed_in.txt",
+            [("GET", data["hearing_url"], cookie, "") for cookie, _ in signers["mix"][:64]],
         ),
+        "mix": dataset.write_requests(workdir / "mix.txt", mix(signers["mix"])),
+        "mix_warmup": dataset.write_requests(workdir / "mix_warmup.txt", mix(signers["mix_warmup"])),
     }
-    # Signed-in readers of the hearing page: never served from the anonymous page cache.
-    files["hearing_signed_in"] = dataset.write_requests(
-        workdir / "hearing_signed_in.txt",
-        [("GET", data["hearing_url"], cookie, "") for cookie, _ in signers["mix"][:64]],
-    )
-    # The mix: 70 % reads of the initiative page, the count and the hearing page,
-    # 20 % the hearing's comment stream (page 2), 10 % signing, shuffled.
-    reads = [data["initiative_url"], "/initiatives/", data["hearing_url"]]
-    lines = []
-    rng = random.Random(10)
-    for cookie, token in signers["mix"]:
-        block = [("GET", reads[i % 3], "", "") for i in range(7)]
-        block += [("GET", data["stream_url"], "", "")] * 2
-        block.append(("POST", sign_path, cookie, dataset.sign_body(token)))
-        rng.shuffle(block)
-        lines.extend(block)
-    # Ends with a read: a thread that runs out repeats its last request.
-    lines.append(("GET", data["hearing_url"], "", ""))
-    files["mix"] = dataset.write_requests(workdir / "mix.txt", lines)
     return {"workdir": str(workdir), "app": app, "files": {k: str(v) for k, v in files.items()}, **data}
 
 
