@@ -233,7 +233,7 @@ def _pybabel(*args: str) -> None:
 @i18n_group.command("update")
 def i18n_update() -> None:
     """Extract messages from code and templates and merge them into th and en."""
-    from participation.i18n_tools import fill_english, remove_obsolete
+    from participation.i18n_tools import add_wtforms_messages, fill_english, remove_obsolete
 
     _pybabel(
         "extract",
@@ -249,6 +249,7 @@ def i18n_update() -> None:
         "translations/messages.pot",
         ".",
     )
+    add_wtforms_messages(ROOT / "translations" / "messages.pot")
     for locale in ("th", "en"):
         if not (ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po").exists():
             _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", locale)

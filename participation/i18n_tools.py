@@ -17,6 +17,26 @@ def write_catalogue(path: Path, catalogue) -> None:
         write_po(fh, catalogue, width=100, omit_header=False, sort_output=True, include_lineno=False)
 
 
+def wtforms_template() -> Path:
+    """WTForms' message template (its built-in validation messages), as installed."""
+    from wtforms.i18n import messages_path
+
+    return Path(messages_path()) / "wtforms.pot"
+
+
+def add_wtforms_messages(template: Path) -> None:
+    """Merge WTForms' built-in messages into our template, so they are translated with ours.
+
+    WTForms has no Thai catalogue; the forms look these messages up in the
+    platform's catalogue (``participation.web.forms.Form``).
+    """
+    catalogue = read_catalogue(template)
+    for message in read_catalogue(wtforms_template()):
+        if message.id and message.id not in catalogue:
+            catalogue.add(message.id, flags=message.flags)
+    write_catalogue(template, catalogue)
+
+
 def fill_english(path: Path) -> None:
     """Source strings are English: the English catalogue repeats them."""
     catalogue = read_catalogue(path)

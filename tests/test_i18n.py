@@ -97,3 +97,45 @@ def test_kept_catalogue_follows_force_locale(app):
             assert ngettext("%(num)d day left", "%(num)d days left", 2) == "2 days left"
         assert _("Comments") == "ความคิดเห็น"
         assert render_template_string("{{ _('Comments') }}") == "ความคิดเห็น"
+
+
+def test_every_wtforms_message_has_a_thai_translation():
+    """WTForms ships no Thai: its built-in messages are merged into our catalogue
+    (``participation i18n update``) and must be translated like ours."""
+    from participation.i18n_tools import wtforms_template
+
+    builtin = {m.id for m in read_catalogue(wtforms_template()) if m.id}
+    thai = {
+        m.id: m.string for m in read_catalogue(TRANSLATIONS / "th" / "LC_MESSAGES" / "messages.po") if m.id
+    }
+    missing = [
+        m
+        for m in builtin
+        if not thai.get(m) or not all(_normalised(thai[m]) if isinstance(m, tuple) else [thai[m]])
+    ]
+    assert len(builtin) > 30
+    assert missing == [], f"run participation i18n update and translate {missing[:5]}"
+
+
+def test_every_form_derives_from_the_base_form():
+    """Only ``participation.web.forms.Form`` looks WTForms' messages up in our catalogue."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import participation
+    from participation.web.forms import Form
+
+    for module in pkgutil.walk_packages(participation.__path__, "participation."):
+        if module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = {c for c in subclasses(FlaskForm) if c.__module__.startswith("participation.")}
+    assert len(ours) > 30
+    assert [c.__qualname__ for c in ours if not issubclass(c, Form)] == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
@@ -11,7 +10,7 @@ from participation.accounts.models import MembershipRole, OrganisationKind
 from participation.accounts.services import PASSWORD_MAX, PASSWORD_MIN
 from participation.i18n import _, _l
 from participation.text import clean_text
-from participation.web.forms import PublicForm
+from participation.web.forms import Form, PublicForm
 
 
 def _clean_line(value):
@@ -100,7 +99,7 @@ class ForgotPasswordForm(PublicForm):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _new_password(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -109,7 +108,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Please enter your current password.")), Length(max=PASSWORD_MAX)],
@@ -123,12 +122,12 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = RegisterForm.display_name
     locale = SelectField(_l("Language"), choices=[SelectChoice("th", "ไทย"), SelectChoice("en", "English")])
 
 
-class NationalIdForm(FlaskForm):
+class NationalIdForm(Form):
     national_id = StringField(
         _l("Thai national ID number (13 digits)"),
         validators=[
@@ -146,7 +145,7 @@ class NationalIdForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(_l("Your password"), render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(
         _l(
@@ -159,7 +158,7 @@ class DeleteAccountForm(FlaskForm):
 SLUG_RE = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     slug = StringField(
         _l("Short name for addresses"),
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
@@ -192,7 +191,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = _email_field(_l("Email address of the staff member's account"))
     role = SelectField(
         _l("Role"),
@@ -203,7 +202,7 @@ class MemberForm(FlaskForm):
     )
 
 
-class PlatformRolesForm(FlaskForm):
+class PlatformRolesForm(Form):
     email = _email_field(_l("Email address of the account"))
     moderator = BooleanField(_l("Moderator"))
     admin = BooleanField(_l("Site administrator"))

@@ -1,10 +1,9 @@
-"""Budgeting forms. Staff forms derive from FlaskForm, residents' from PublicForm."""
+"""Budgeting forms. Staff forms derive from Form, residents' from PublicForm."""
 
 from __future__ import annotations
 
 from datetime import UTC
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -29,7 +28,7 @@ from participation.budgeting.models import BallotType, BudgetProcess, Implementa
 from participation.budgeting.services import PHASE_STARTS, DistrictSpec, current_settings
 from participation.i18n import BANGKOK, _, _l
 from participation.identity import IdentityLevel
-from participation.web.forms import PublicForm, options
+from participation.web.forms import Form, PublicForm, options
 
 _COST = _l("Please enter a whole number of baht greater than zero.")
 #: The phase date fields, in order (named like the process's columns).
@@ -60,7 +59,7 @@ def _phase_date(label):
     )
 
 
-class ProcessForm(FlaskForm):
+class ProcessForm(Form):
     organisation_id = SelectField(_l("Organisation"), coerce=int)
     slug = StringField(
         _l("Short name for the address"),
@@ -271,7 +270,7 @@ class ProposalForm(PublicForm):
     category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=options(
@@ -299,7 +298,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError(_("Please give the public reason why the proposal is not feasible."))
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     status = SelectField(
         _l("Status"),
         choices=options(

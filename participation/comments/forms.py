@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from participation.comments.models import Position, StakeholderGroup
 from participation.i18n import _, _l
-from participation.web.forms import PublicForm, options
+from participation.web.forms import Form, PublicForm, options
 
 POSITION_LABELS = {
     Position.agree: _l("I agree"),
@@ -76,7 +75,7 @@ class CommentForm(PublicForm):
         return self
 
 
-class EditCommentForm(FlaskForm):
+class EditCommentForm(Form):
     body = TextAreaField(
         _l("Your comment"), validators=[DataRequired(_l("Please write your comment."))], description=BODY_HINT
     )

@@ -1,4 +1,4 @@
-"""Forms of the hearing pages. Staff forms are FlaskForms; citizens' derive from PublicForm.
+"""Forms of the hearing pages. Staff forms derive from Form; citizens' derive from PublicForm.
 
 Date-times are entered in Asia/Bangkok local time and converted to UTC here.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -23,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from participation.hearings.models import DispositionOutcome, HearingKind, LawType, QuestionKind
 from participation.i18n import BANGKOK, _l, to_local
-from participation.web.forms import PublicForm
+from participation.web.forms import Form, PublicForm
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -85,7 +84,7 @@ def _required():
     return DataRequired(message=_l("Please fill in this field."))
 
 
-class HearingForm(FlaskForm):
+class HearingForm(Form):
     organisation_id = SelectField(_l("Lead organisation"), coerce=int, validators=[InputRequired()])
     title_th = StringField(_l("Title (Thai)"), validators=[_required(), Length(max=300)])
     title_en = StringField(_l("Title (English, optional)"), validators=[Optional(), Length(max=300)])
@@ -131,7 +130,7 @@ class HearingForm(FlaskForm):
     )
 
 
-class TextForm(FlaskForm):
+class TextForm(Form):
     text = TextAreaField(
         _l("The whole text"),
         validators=[_required()],
@@ -143,7 +142,7 @@ class TextForm(FlaskForm):
     )
 
 
-class SectionForm(FlaskForm):
+class SectionForm(Form):
     prefix = StringField(
         _l("Word before the number"), validators=[Optional(), Length(max=20)], default="มาตรา"
     )
@@ -161,7 +160,7 @@ class AddSectionForm(SectionForm):
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     prompt = StringField(_l("Question"), validators=[_required(), Length(max=500)])
     kind = SelectField(
         _l("Answers"),
@@ -181,11 +180,11 @@ class QuestionForm(FlaskForm):
     allow_reason = BooleanField(_l("Ask for a reason with the answer"), default=True)
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     attachment = FileField(_l("Document (PDF, DOCX or ODT)"))
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     closes_at = DateTimeLocalField(
         _l("New closing time (Bangkok time)"),
         format=DATETIME_FORMAT,
@@ -194,11 +193,11 @@ class ExtendForm(FlaskForm):
     reason = TextAreaField(_l("Public reason for the extension"), validators=[_required(), Length(max=2000)])
 
 
-class PublishVersionForm(FlaskForm):
+class PublishVersionForm(Form):
     note = TextAreaField(_l("Public note: what changed and why"), validators=[_required(), Length(max=5000)])
 
 
-class DispositionForm(FlaskForm):
+class DispositionForm(Form):
     outcome = RadioField(
         _l("Outcome"),
         choices=lambda: options(outcome_choices()),
@@ -213,7 +212,7 @@ class DispositionForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     summary = TextAreaField(
         _l("Written summary of the hearing"),
         validators=[Optional(), Length(max=50_000)],

@@ -1,8 +1,7 @@
-"""Initiative forms. Citizens' forms derive from PublicForm; staff forms from FlaskForm."""
+"""Initiative forms. Citizens' forms derive from PublicForm; staff forms from Form."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -23,7 +22,7 @@ from participation.initiatives.services import (
     SUMMARY_MAX,
     TITLE_MAX,
 )
-from participation.web.forms import PublicForm
+from participation.web.forms import Form, PublicForm
 
 
 def return_reason_labels() -> dict[str, str]:
@@ -91,7 +90,7 @@ class InitiativeForm(PublicForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Co-author's email address"),
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
@@ -106,7 +105,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     reason = SelectField(_l("Reason"), validators=[DataRequired(_l("Please choose a reason."))])
     note = TextAreaField(
         _l("Public note to the authors"),
@@ -136,7 +135,7 @@ class SignForm(PublicForm):
     )
 
 
-class PaperBatchForm(FlaskForm):
+class PaperBatchForm(Form):
     count = IntegerField(
         _l("Number of paper signatures"),
         validators=[
@@ -153,7 +152,7 @@ class PaperBatchForm(FlaskForm):
     )
 
 
-class TimelineForm(FlaskForm):
+class TimelineForm(Form):
     code = SelectField(_l("Step"), validators=[DataRequired(_l("Please choose a step."))])
     text = TextAreaField(
         _l("Public text"),
@@ -169,7 +168,7 @@ class TimelineForm(FlaskForm):
         self.code.choices = [SelectChoice(code, label) for code, label in authority_event_labels().items()]
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(Form):
     text = TextAreaField(
         _l("The organisation's decision"),
         validators=[
@@ -180,7 +179,7 @@ class ResponseForm(FlaskForm):
     documents = MultipleFileField(_l("Documents (PDF)"))
 
 
-class TypeForm(FlaskForm):
+class TypeForm(Form):
     slug = StringField(
         _l("Short name"),
         validators=[

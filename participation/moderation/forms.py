@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from participation.comments.models import PENDING_REVIEW
 from participation.i18n import _, _l
 from participation.moderation.models import ActionKind, FlagReason
-from participation.web.forms import options
+from participation.web.forms import Form, options
 
 REASON_LABELS = {
     FlagReason.spam.value: _l("Spam or advertising"),
@@ -48,7 +47,7 @@ def _reason_choices():
     return options([(r.value, REASON_LABELS[r.value]) for r in FlagReason])
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     reason = RadioField(
         _l("Why should a moderator look at this?"),
         choices=_reason_choices(),
@@ -61,7 +60,7 @@ class FlagForm(FlaskForm):
     )
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     reason = SelectField(_l("Public reason"), choices=_reason_choices(), validators=[DataRequired()])
     note = TextAreaField(
         _l("Public explanation"),
@@ -70,7 +69,7 @@ class HideForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(
         _l("Public explanation (optional)"),
         validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters."))],
@@ -78,7 +77,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class BlockForm(FlaskForm):
+class BlockForm(Form):
     reason = SelectField(_l("Public reason"), choices=_reason_choices(), validators=[DataRequired()])
     days = IntegerField(
         _l("Days"),
@@ -95,7 +94,7 @@ class BlockForm(FlaskForm):
     )
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     text = TextAreaField(
         _l("Why should this decision be reconsidered?"),
         validators=[
@@ -105,7 +104,7 @@ class AppealForm(FlaskForm):
     )
 
 
-class AppealDecisionForm(FlaskForm):
+class AppealDecisionForm(Form):
     outcome = RadioField(
         _l("Decision"),
         choices=options([("uphold", _l("Uphold the decision")), ("overturn", _l("Overturn the decision"))]),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from participation.i18n import _l
-from participation.web.forms import PublicForm
+from participation.web.forms import Form, PublicForm
 
 
 class SubscribeForm(PublicForm):
@@ -31,7 +30,7 @@ class SubscribeForm(PublicForm):
     digest = BooleanField(_l("Send me one email a day at most (daily digest)"))
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     delivery = RadioField(
         _l("How do you want to receive news?"),
         choices=[

@@ -1,4 +1,5 @@
-"""The base for public forms: CSRF (from Flask-WTF) plus bot traps.
+"""The bases of every form: ``Form`` (CSRF from Flask-WTF, WTForms' own
+messages in the reader's language) and ``PublicForm`` (plus bot traps).
 
 Bot traps cost a human nothing: a field hidden from people (bots fill it)
 and a signed timestamp refusing forms sent faster than a person can type.
@@ -14,14 +15,41 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
-from participation.i18n import _, _l
+from participation.i18n import _, _l, translations
+
+
+class _WTFormsTranslations:
+    """WTForms' built-in messages ("This field is required.") from the platform's catalogue.
+
+    WTForms ships no Thai catalogue, and Flask-WTF's own lookup reads WTForms'
+    catalogue from disk on every request. ``participation i18n update`` merges
+    WTForms' message template into ours, so these messages are translated like
+    every other string and looked up the same cheap way.
+    """
+
+    def gettext(self, string: str) -> str:
+        return translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations().ungettext(singular, plural, n)
+
+
+_WTFORMS_TRANSLATIONS = _WTFormsTranslations()
+
+
+class Form(FlaskForm):
+    """The base of every form: Flask-WTF's CSRF protection, messages in the reader's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _WTFORMS_TRANSLATIONS
 
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-started")
 
 
-class PublicForm(FlaskForm):
+class PublicForm(Form):
     """A form people fill in: refuses obvious bots without a CAPTCHA."""
 
     #: Hidden from people with CSS and aria-hidden; a bot filling it is refused.
