@@ -251,3 +251,19 @@ def test_names_shown_only_when_chosen(db, world, client_for, client):
     page = client.get(f"/initiatives/{initiative.id}").get_data(as_text=True)
     assert world.citizen.display_name in page
     assert world.coauthor.display_name not in page
+
+
+def test_receipt_codes_are_unambiguous_random_and_use_every_character():
+    from collections import Counter
+
+    codes = [services._new_receipt_code() for _ in range(2_000)]
+    letters = re.escape(services.RECEIPT_ALPHABET)
+    shape = re.compile(rf"^[{letters}]{{4}}(-[{letters}]{{4}}){{3}}$")
+    assert all(shape.match(code) for code in codes)
+    assert len(set(codes)) == len(codes)
+    assert not set("IO01") & set(services.RECEIPT_ALPHABET)
+    # 32,000 characters: each of the 32 is expected 1,000 times; a skewed or
+    # truncated choice (such as a modulo of a range that is not a multiple of 32) shows.
+    counts = Counter("".join(codes).replace("-", ""))
+    assert set(counts) == set(services.RECEIPT_ALPHABET)
+    assert max(counts.values()) < 1_200 and min(counts.values()) > 800
