@@ -209,23 +209,30 @@ def thread(top: Comment, viewer_id: int | None = None) -> StreamPage:
 
 
 def stream_for_request(
-    subject_type: str, subject_id: int, default_part: int | str | None = "all", limit: int = 20
+    subject_type: str,
+    subject_id: int,
+    default_part: int | str | None = "all",
+    limit: int = 20,
+    *,
+    part_from_query: bool = True,
 ) -> StreamPage:
     """``stream`` with the filters of the current request's query string.
 
-    Arguments: ``part`` (a part id, ``all`` or ``none``), ``position``, ``group``,
-    ``order`` (newest/oldest), ``cursor``. Invalid values are a 400.
+    Arguments: ``part`` (a part id, ``all``, or ``none``/``whole`` for the
+    subject as a whole; ignored when ``part_from_query`` is false, as on a
+    section's own page), ``position``, ``group``, ``order`` (newest/oldest),
+    ``cursor``. Invalid values are a 400, never a 500.
     """
     from flask import request
     from flask_login import current_user
 
     args = request.args
     part: int | str | None = default_part
-    raw_part = args.get("part")
+    raw_part = args.get("part") if part_from_query else None
     if raw_part:
         if raw_part == "all":
             part = "all"
-        elif raw_part == "none":
+        elif raw_part in ("none", "whole"):
             part = None
         elif raw_part.isdigit():
             part = int(raw_part)

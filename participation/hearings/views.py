@@ -283,16 +283,7 @@ def show(hearing_id: int):
     now = db.utcnow()
     context = _page_context(hearing, now)
     page = (
-        comment_queries.stream(
-            "hearing",
-            hearing.id,
-            part_id=_part_arg(),
-            position=request.args.get("position") or None,
-            stakeholder_group=request.args.get("group") or None,
-            order=request.args.get("order", "newest"),
-            cursor=request.args.get("cursor") or None,
-            viewer_id=current_user.id if current_user.is_authenticated else None,
-        )
+        comment_queries.stream_for_request("hearing", hearing.id)
         if hearing.status != HearingStatus.draft
         else None
     )
@@ -308,18 +299,6 @@ def show(hearing_id: int):
         section=None,
         extend_form=forms.ExtendForm() if current_user.is_authenticated else None,
     )
-
-
-def _part_arg():
-    """The ``part`` filter: ``all`` (default), ``none``/``whole`` (the whole text) or a section id."""
-    raw = request.args.get("part") or "all"
-    if raw == "all":
-        return "all"
-    if raw in ("none", "whole"):
-        return None
-    if raw.isdigit():
-        return int(raw)
-    abort(400)
 
 
 def _more_url(page) -> str | None:
@@ -350,15 +329,8 @@ def section(hearing_id: int, section_id: int):
     if not found.version.is_published and not permissions.can_manage_hearing(current_user, hearing):
         abort(404)
     now = db.utcnow()
-    page = comment_queries.stream(
-        "hearing",
-        hearing.id,
-        part_id=found.id,
-        position=request.args.get("position") or None,
-        stakeholder_group=request.args.get("group") or None,
-        order=request.args.get("order", "newest"),
-        cursor=request.args.get("cursor") or None,
-        viewer_id=current_user.id if current_user.is_authenticated else None,
+    page = comment_queries.stream_for_request(
+        "hearing", hearing.id, default_part=found.id, part_from_query=False
     )
     return render_template(
         "hearings/section.html",
