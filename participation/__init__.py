@@ -61,6 +61,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from importlib import import_module
 
+    from participation.web.query import IdConverter
+
+    # Before any route is added: every <int:…> is then bounded by what the database holds.
+    app.url_map.converters["int"] = IdConverter
     for target in BLUEPRINTS:
         module, attr = target.split(":")
         app.register_blueprint(getattr(import_module(module), attr))

@@ -38,11 +38,11 @@ ORGANISATIONS = [
 
 #: (email, display name, platform role, staff of, staff role, locale)
 PEOPLE = [
-    ("admin@demo.participation.local", "ผู้ดูแลระบบ", "admin", None, None, "th"),
-    ("moderator@demo.participation.local", "ผู้ดูแลเนื้อหา สมศรี", "moderator", None, None, "th"),
-    ("staff.pcd@demo.participation.local", "เจ้าหน้าที่ กรมควบคุมมลพิษ", None, "pcd", MembershipRole.admin, "th"),
+    ("admin@demo.participation.example", "ผู้ดูแลระบบ", "admin", None, None, "th"),
+    ("moderator@demo.participation.example", "ผู้ดูแลเนื้อหา สมศรี", "moderator", None, None, "th"),
+    ("staff.pcd@demo.participation.example", "เจ้าหน้าที่ กรมควบคุมมลพิษ", None, "pcd", MembershipRole.admin, "th"),
     (
-        "staff.moi@demo.participation.local",
+        "staff.moi@demo.participation.example",
         "เจ้าหน้าที่ กระทรวงมหาดไทย",
         None,
         "moi",
@@ -50,7 +50,7 @@ PEOPLE = [
         "th",
     ),
     (
-        "staff.parliament@demo.participation.local",
+        "staff.parliament@demo.participation.example",
         "เจ้าหน้าที่ สำนักงานเลขาธิการสภา",
         None,
         "parliament",
@@ -58,24 +58,24 @@ PEOPLE = [
         "th",
     ),
     (
-        "staff.bangrak@demo.participation.local",
+        "staff.bangrak@demo.participation.example",
         "เจ้าหน้าที่ เขตบางรัก",
         None,
         "bangkok-bang-rak",
         MembershipRole.admin,
         "th",
     ),
-    ("somchai@demo.participation.local", "สมชาย ใจดี", None, None, None, "th"),
-    ("malee@demo.participation.local", "มาลี ศรีสุข", None, None, None, "th"),
-    ("niran@demo.participation.local", "นิรันดร์ ทองคำ", None, None, None, "th"),
-    ("anong@demo.participation.local", "อนงค์ รักษ์ป่า", None, None, None, "th"),
-    ("john@demo.participation.local", "John Smith", None, None, None, "en"),
+    ("somchai@demo.participation.example", "สมชาย ใจดี", None, None, None, "th"),
+    ("malee@demo.participation.example", "มาลี ศรีสุข", None, None, None, "th"),
+    ("niran@demo.participation.example", "นิรันดร์ ทองคำ", None, None, None, "th"),
+    ("anong@demo.participation.example", "อนงค์ รักษ์ป่า", None, None, None, "th"),
+    ("john@demo.participation.example", "John Smith", None, None, None, "en"),
 ]
 
 #: Valid demo national IDs (check digits correct) for citizens who declared one.
 DEMO_NATIONAL_IDS = {
-    "somchai@demo.participation.local": "1101700203450",
-    "malee@demo.participation.local": "3100600123450",
+    "somchai@demo.participation.example": "1101700203450",
+    "malee@demo.participation.example": "3100600123450",
 }
 
 

@@ -34,6 +34,8 @@ class SubjectType:
     organisation_id: Callable[[Any], int | None] = lambda _subject: None
     #: Its author's account id, if it has one (for flags and moderation).
     author_id: Callable[[Any], int | None] = lambda _subject: None
+    #: What it is, in the reader's language: ``_l("Hearing")``.
+    label: Any = None
 
 
 _registry: dict[str, SubjectType] = {}
@@ -59,3 +61,18 @@ def resolve(name: str, subject_id: int) -> tuple[SubjectType, Any] | None:
 
 def names() -> list[str]:
     return sorted(_registry)
+
+
+def kind_label(name: str) -> str:
+    """What a subject of type ``name`` is, in the reader's language ("การรับฟังความคิดเห็น")."""
+    subject_type = _registry.get(name)
+    return str(subject_type.label) if subject_type is not None and subject_type.label else name
+
+
+def label(name: str, subject_id: int | None) -> str:
+    """A subject named by its kind and number ("การรับฟังความคิดเห็นที่ 1"), without loading it."""
+    from participation.i18n import _
+
+    if subject_id is None:
+        return kind_label(name)
+    return _("%(kind)s %(id)s", kind=kind_label(name), id=subject_id)

@@ -20,12 +20,12 @@ from participation.budgeting import services
 from participation.budgeting.models import Ballot, BallotChoice, BallotType, ImplementationStatus, Rule
 from participation.identity import IdentityLevel, keyed_hash
 
-STAFF = "staff.bangrak@demo.participation.local"
+STAFF = "staff.bangrak@demo.participation.example"
 CITIZENS = [
-    "somchai@demo.participation.local",
-    "malee@demo.participation.local",
-    "niran@demo.participation.local",
-    "anong@demo.participation.local",
+    "somchai@demo.participation.example",
+    "malee@demo.participation.example",
+    "niran@demo.participation.example",
+    "anong@demo.participation.example",
 ]
 
 #: (district, title, description, location, estimate, official cost or None if refused, refusal reason)
@@ -299,7 +299,7 @@ def load(context) -> None:
         # Chiang Mai has no demo staff account; the site administrator reviews.
         services.review_proposal(
             proposal,
-            users["admin@demo.participation.local"],
+            users["admin@demo.participation.example"],
             feasible=True,
             official_cost=cost,
             reason=None,

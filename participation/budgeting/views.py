@@ -28,12 +28,13 @@ from participation.budgeting.models import (
     BudgetProposal,
     ImplementationStatus,
     Phase,
+    ProposalStatus,
     Rule,
 )
 from participation.comments import queries as comment_queries
 from participation.comments import registry as comment_registry
 from participation.extensions import limiter
-from participation.i18n import _, format_number, localized
+from participation.i18n import _, _l, format_number, localized
 from participation.web.forms import options
 from participation.web.page_cache import for_anonymous_readers
 
@@ -43,6 +44,7 @@ bp = Blueprint("budgeting", __name__, url_prefix="/budgets")
 subjects.register(
     subjects.SubjectType(
         name="budget_process",
+        label=_l("Budget process"),
         load=lambda id: db.session.get(BudgetProcess, id),
         title=lambda p: localized(p, "title"),
         url=lambda p: url_for("budgeting.show", slug=p.slug),
@@ -52,6 +54,7 @@ subjects.register(
 subjects.register(
     subjects.SubjectType(
         name="budget_proposal",
+        label=_l("Budget proposal"),
         load=lambda id: db.session.get(BudgetProposal, id),
         title=lambda p: p.title,
         url=lambda p: url_for("budgeting.proposal", slug=p.process.slug, proposal_id=p.id),
@@ -85,6 +88,16 @@ def money(amount, currency: str = "THB") -> str:
     if amount is None:
         return ""
     return f"฿{format_number(amount)}" if currency == "THB" else f"{format_number(amount)} {currency}"
+
+
+def proposal_status_label(status) -> str:
+    """A proposal's review status in the reader's language (as on the proposal's page)."""
+    value = getattr(status, "value", status)
+    return {
+        ProposalStatus.submitted.value: _("Waiting for review"),
+        ProposalStatus.feasible.value: _("Feasible"),
+        ProposalStatus.not_feasible.value: _("Not feasible"),
+    }.get(value, value)
 
 
 def implementation_label(status) -> str:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest
 
 from participation import db
 from participation.comments.models import Comment, CommentCount, CommentStatus, Position, StakeholderGroup
+from participation.web.query import whole_number
 
 ORDERS = ("newest", "oldest")
 MAX_LIMIT = 100
@@ -234,7 +235,7 @@ def stream_for_request(
             part = "all"
         elif raw_part in ("none", "whole"):
             part = None
-        elif raw_part.isdigit():
+        elif whole_number(raw_part) is not None:
             part = int(raw_part)
         else:
             raise BadRequest("invalid part")

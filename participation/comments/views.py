@@ -21,8 +21,9 @@ from participation.comments.forms import (
 )
 from participation.comments.models import Comment, CommentStatus
 from participation.extensions import limiter
-from participation.i18n import _
+from participation.i18n import _, _l
 from participation.moderation.forms import reason_label
+from participation.web.query import int_arg
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
@@ -45,6 +46,7 @@ def _comment_title(comment: Comment) -> str:
 subjects.register(
     subjects.SubjectType(
         name="comment",
+        label=_l("Comment"),
         load=lambda comment_id: db.session.get(Comment, comment_id),
         title=_comment_title,
         url=lambda comment: url_for("comments.permalink", comment_id=comment.id),
@@ -169,8 +171,9 @@ def new(subject_type: str, subject_id: int):
     policy, subject_type_obj, subject = found
     parent = None
     form = CommentForm().configure(policy, subject)
-    if request.args.get("reply_to", "").isdigit():
-        parent = db.session.get(Comment, int(request.args["reply_to"]))
+    reply_to = int_arg("reply_to")
+    if reply_to is not None:
+        parent = db.session.get(Comment, reply_to)
         if parent is None or parent.subject_type != subject_type or parent.subject_id != subject_id:
             abort(404)
         form.parent_id.data = str(parent.id)

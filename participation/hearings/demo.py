@@ -107,7 +107,7 @@ def load(context: dict) -> None:
     users = context["users"]
 
     def user(name: str):
-        return users[f"{name}@demo.participation.local"]
+        return users[f"{name}@demo.participation.example"]
 
     # -- an open act with comments and answers ----------------------------------------
     pcd_staff = user("staff.pcd")

@@ -25,10 +25,11 @@ from participation.hearings.models import (
     QuestionKind,
     SectionKind,
 )
-from participation.i18n import _, localized, ngettext
+from participation.i18n import _, _l, localized, ngettext
 from participation.identity import IdentityLevel
 from participation.web.csv import csv_response
 from participation.web.page_cache import for_anonymous_readers
+from participation.web.query import int_arg
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
 
@@ -51,6 +52,7 @@ def _parts(hearing: Hearing) -> list[tuple[int, str]]:
 subjects.register(
     subjects.SubjectType(
         name="hearing",
+        label=_l("Hearing"),
         load=_load_public,
         title=lambda h: localized(h, "title"),
         url=lambda h: url_for("hearings.show", hearing_id=h.id),
@@ -236,7 +238,7 @@ def index():
     organisation = next((o for o in organisations if o.slug == org_slug), None)
     if org_slug and organisation is None:
         abort(404)
-    page = request.args.get("page", 1, type=int) or 1
+    page = int_arg("page", 1, minimum=1)
     listing = queries.public_hearings(
         now,
         status=status,
@@ -363,8 +365,8 @@ def compare(hearing_id: int):
     if len(visible) < 2:
         abort(404)
     by_number = {v.number: v for v in visible}
-    old = by_number.get(request.args.get("from", type=int) or visible[-2].number)
-    new = by_number.get(request.args.get("to", type=int) or visible[-1].number)
+    old = by_number.get(int_arg("from") or visible[-2].number)
+    new = by_number.get(int_arg("to") or visible[-1].number)
     if old is None or new is None or old is new:
         abort(404)
     return render_template(
@@ -947,9 +949,7 @@ def dispositions(hearing_id: int):
                 return redirect(url_for("hearings.dispositions", hearing_id=hearing.id, **request.args))
         status = 422
     show_all = request.args.get("show") == "all"
-    page = queries.report_entries(
-        hearing, after=request.args.get("after", type=int), only_undisposed=not show_all
-    )
+    page = queries.report_entries(hearing, after=int_arg("after"), only_undisposed=not show_all)
     groups = [g for g in form_letter_groups("hearing", hearing.id) if len(g.comment_ids) > 1]
     return (
         render_template(
@@ -1011,9 +1011,7 @@ def report(hearing_id: int):
         status = 422
     elif hearing.report_summary:
         form.summary.data = hearing.report_summary
-    page = queries.report_entries(
-        hearing, after=request.args.get("after", type=int), part=request.args.get("part") or "all"
-    )
+    page = queries.report_entries(hearing, after=int_arg("after"), part=request.args.get("part") or "all")
     return (
         render_template(
             "hearings/report.html",

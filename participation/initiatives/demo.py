@@ -93,13 +93,13 @@ def load(context: dict) -> None:
     users = context["users"]
     bill, _amendment, petition_type = services.seed_standard_types(orgs["parliament"], orgs["pcd"])
     now = db.utcnow()
-    moderator = users["moderator@demo.participation.local"]
-    somchai = users["somchai@demo.participation.local"]
-    malee = users["malee@demo.participation.local"]
-    niran = users["niran@demo.participation.local"]
-    anong = users["anong@demo.participation.local"]
-    staff_pcd = users["staff.pcd@demo.participation.local"]
-    staff_parliament = users["staff.parliament@demo.participation.local"]
+    moderator = users["moderator@demo.participation.example"]
+    somchai = users["somchai@demo.participation.example"]
+    malee = users["malee@demo.participation.example"]
+    niran = users["niran@demo.participation.example"]
+    anong = users["anong@demo.participation.example"]
+    staff_pcd = users["staff.pcd@demo.participation.example"]
+    staff_parliament = users["staff.parliament@demo.participation.example"]
 
     def create(author, initiative_type, text, days, coauthors=()):
         title, summary, body, topic = text

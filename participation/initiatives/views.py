@@ -17,7 +17,7 @@ from participation.accounts.permissions import is_moderator
 from participation.comments import queries as comment_queries
 from participation.comments.registry import CommentPolicy, register_policy
 from participation.extensions import limiter
-from participation.i18n import _, format_number, localized
+from participation.i18n import _, _l, format_number, localized
 from participation.identity import IdentityLevel, NationalIdError
 from participation.initiatives import forms, permissions, queries, services
 from participation.initiatives.models import (
@@ -29,6 +29,7 @@ from participation.initiatives.models import (
 )
 from participation.text import render_markdown
 from participation.web.page_cache import for_anonymous_readers
+from participation.web.query import whole_number
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 
@@ -36,6 +37,7 @@ bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 subjects.register(
     subjects.SubjectType(
         name="initiative",
+        label=_l("Initiative"),
         load=lambda id: db.session.get(Initiative, id),
         title=lambda i: i.title,
         url=lambda i: url_for("initiatives.show", initiative_id=i.id),
@@ -190,8 +192,8 @@ def _initiative_or_404(initiative_id: int) -> Initiative:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    """A filter's id or page number; anything else is ignored (None)."""
+    return whole_number(request.args.get(name))
 
 
 def _type_choices() -> list[tuple[int, str]]:

@@ -24,6 +24,7 @@ from participation.moderation.forms import (
     reason_label,
 )
 from participation.moderation.models import ActionKind, Appeal, FlagReason, ModerationAction
+from participation.web.query import int_arg
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -53,10 +54,7 @@ def _me() -> User:
 @bp.get("/log")
 def log():
     """Every moderation decision with its reason and time; no personal data."""
-    before = request.args.get("before", "")
-    if before and not before.isdigit():
-        abort(400)
-    actions, more = queries.log_page(int(before) if before else None)
+    actions, more = queries.log_page(int_arg("before"))
     return render_template(
         "moderation/log.html",
         actions=actions,
@@ -146,12 +144,10 @@ def queue():
     _require_moderator()
     reason = request.args.get("reason") or None
     target_type = request.args.get("type") or None
-    age = request.args.get("age") or None
+    age = int_arg("age", maximum=24 * 366)
     if reason and reason not in {r.value for r in FlagReason}:
         abort(400)
-    if age and not age.isdigit():
-        abort(400)
-    items = queries.queue(reason=reason, target_type=target_type, older_than_hours=int(age) if age else None)
+    items = queries.queue(reason=reason, target_type=target_type, older_than_hours=age)
     return render_template(
         "moderation/queue.html",
         items=items,
@@ -338,6 +334,7 @@ def my_decisions():
 def _helpers():
     return {
         "moderation_reason_label": reason_label,
+        "subject_kind_label": subjects.kind_label,
         "moderation_action_label": action_label,
         "MODERATION_ACTION_LABELS": ACTION_LABELS,
     }

@@ -10,10 +10,10 @@ from participation.notifications import services
 
 #: (citizen email, organisation slug, daily digest)
 FOLLOWS = [
-    ("somchai@demo.participation.local", "pcd", False),
-    ("malee@demo.participation.local", "bangkok-bang-rak", True),
-    ("anong@demo.participation.local", "pcd", False),
-    ("john@demo.participation.local", "ocs", False),
+    ("somchai@demo.participation.example", "pcd", False),
+    ("malee@demo.participation.example", "bangkok-bang-rak", True),
+    ("anong@demo.participation.example", "pcd", False),
+    ("john@demo.participation.example", "ocs", False),
 ]
 
 

@@ -14,7 +14,7 @@ from participation import db, subjects
 from participation.accounts.models import Organisation
 from participation.events import listen
 from participation.extensions import csrf, limiter
-from participation.i18n import _, current_language
+from participation.i18n import _, _l, current_language
 from participation.notifications import dispatch, forms, permissions, services
 from participation.notifications.delivery import CONSOLE_NOTICE
 from participation.notifications.models import Subscription
@@ -35,6 +35,7 @@ def _organisation_title(organisation: Organisation) -> str:
 subjects.register(
     subjects.SubjectType(
         name="organisation",
+        label=_l("Organisation"),
         load=lambda id: db.session.get(Organisation, id),
         title=_organisation_title,
         url=lambda o: url_for("notifications.organisation", slug=o.slug),

@@ -21,7 +21,6 @@ imports when it registers blueprints), before the first request.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,10 +33,11 @@ from werkzeug.exceptions import HTTPException
 from participation import db
 from participation.accounts.models import Organisation
 from participation.extensions import csrf, limiter
-from participation.i18n import _, _l
+from participation.i18n import _, _l, ngettext
 from participation.transparency import cursors, openapi
 from participation.transparency.ledger import GENESIS
 from participation.transparency.models import LedgerEntry, LedgerHead
+from participation.web.query import MAX_INT, whole_number
 
 bp = Blueprint("api", __name__, url_prefix=openapi.API_PREFIX)
 csrf.exempt(bp)
@@ -49,6 +49,29 @@ DEFAULT_RATE_LIMIT = "300 per minute"
 
 def _rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+
+
+def rate_limit_text(spec: str | None = None) -> str:
+    """The API's rate limit ("300 per minute; 5000 per day") in the reader's language.
+
+    A limit over several units of time ("10 per 5 seconds") is shown as written.
+    """
+    from limits import parse_many
+
+    per_unit = {
+        "second": lambda n: ngettext("%(num)d request a second", "%(num)d requests a second", n),
+        "minute": lambda n: ngettext("%(num)d request a minute", "%(num)d requests a minute", n),
+        "hour": lambda n: ngettext("%(num)d request an hour", "%(num)d requests an hour", n),
+        "day": lambda n: ngettext("%(num)d request a day", "%(num)d requests a day", n),
+    }
+    spec = spec or _rate_limit()
+    parts = []
+    for item in parse_many(spec):
+        unit = item.GRANULARITY.name
+        if item.multiples != 1 or unit not in per_unit:
+            return spec
+        parts.append(per_unit[unit](item.amount))
+    return _(" and ").join(parts)
 
 
 limiter.shared_limit(_rate_limit, scope="api-v1")(bp)
@@ -95,24 +118,16 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-#: ASCII digits only (str.isdigit also accepts "²" and other digits int() refuses), at most 18.
-_DIGITS = re.compile(r"[0-9]{1,18}")
-
-
 def parse_limit(name: str = "limit", default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
     """The page size from the query string; ApiError(400) unless 1..maximum."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+    if whole_number(raw, 1, maximum) is None:
         raise ApiError(
             _("%(name)s must be a whole number from 1 to %(maximum)s.", name=name, maximum=maximum)
         )
     return int(raw)
-
-
-#: The largest value of an INTEGER column (ids, sequence numbers) on PostgreSQL.
-MAX_INT = 2**31 - 1
 
 
 def parse_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
@@ -120,7 +135,7 @@ def parse_int(name: str, default: int | None = None, minimum: int = 0, maximum: 
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+    if whole_number(raw, minimum, maximum) is None:
         raise ApiError(
             _(
                 "%(name)s must be a whole number from %(minimum)s to %(maximum)s.",

@@ -316,7 +316,7 @@ def budgets():
 
 @api.bp.get("/budgets/<int:process_id>")
 def budget(process_id: int):
-    process = db.session.get(BudgetProcess, process_id) if process_id <= api.MAX_INT else None
+    process = db.session.get(BudgetProcess, process_id)
     if process is None:
         raise api.ApiError(_("There is no budget process with this id."), 404)
     proposals = db.session.scalars(

@@ -316,8 +316,6 @@ def choice(name: str, values) -> str | None:
 
 
 def public_hearing(hearing_id: int) -> Hearing:
-    if hearing_id > api.MAX_INT:
-        raise api.ApiError(_("There is no hearing with this id."), 404)
     hearing = hearing_queries.load_hearing(hearing_id)
     if hearing is None or hearing.status == HearingStatus.draft:
         raise api.ApiError(_("There is no hearing with this id."), 404)

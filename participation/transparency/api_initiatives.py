@@ -155,7 +155,7 @@ def initiative_json(initiative: Initiative, count: initiative_services.Count, no
 
 
 def public_initiative(initiative_id: int) -> Initiative:
-    initiative = db.session.get(Initiative, initiative_id) if initiative_id <= api.MAX_INT else None
+    initiative = db.session.get(Initiative, initiative_id)
     if initiative is None or initiative.state not in initiative_queries.PUBLIC_STATES:
         raise api.ApiError(_("There is no initiative with this id."), 404)
     return initiative

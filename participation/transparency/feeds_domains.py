@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import abort, url_for
 from sqlalchemy import select
 
-from participation import db
+from participation import db, subjects
 from participation.i18n import _, localized
+from participation.moderation.forms import action_label, reason_label
 from participation.text import excerpt
 from participation.transparency import feeds
 from participation.transparency.api_hearings import author_name
@@ -192,16 +193,22 @@ def moderation_feed():
         about = (
             _("an account")
             if action.kind == ActionKind.block_user
-            else f"{action.target_type} {action.target_id}"
+            else subjects.label(action.target_type, action.target_id)
         )
         feed.add(
             entry_id=feeds.tag_uri(f"moderation/{action.id}"),
             title=_(
-                "Decision %(id)s: %(kind)s on %(about)s", id=action.id, kind=action.kind.value, about=about
+                "Decision %(id)s: %(kind)s on %(about)s",
+                id=action.id,
+                kind=action_label(action.kind),
+                about=about,
             ),
             updated=action.created_at,
             url=url_for("moderation.action", action_id=action.id, _external=True),
-            summary=" · ".join(filter(None, [action.reason, action.note])) or None,
+            summary=" · ".join(
+                filter(None, [reason_label(action.reason) if action.reason else None, action.note])
+            )
+            or None,
             categories=[action.kind.value],
         )
     feed.updated = _updated(feed.entries, feed.updated)

@@ -185,6 +185,24 @@ def _not_about_comments(event: events.Event) -> bool:
     return not event.kind.startswith(("comment.", "moderation.")) and event.kind not in _NOT_CONTENT
 
 
+def _hearing_status(value: str) -> str:
+    from participation.hearings.views import status_label
+
+    return status_label(value)
+
+
+def _initiative_state(value: str) -> str:
+    from participation.initiatives.views import state_label
+
+    return state_label(value)
+
+
+def _proposal_status(value: str) -> str:
+    from participation.budgeting.views import proposal_status_label
+
+    return proposal_status_label(value)
+
+
 search.register_indexer(
     "hearing",
     build=build_hearing,
@@ -192,9 +210,14 @@ search.register_indexer(
     load=_load_hearing,
     label=_l("Hearings"),
     when=_not_about_comments,
+    status_label=_hearing_status,
 )
 search.register_indexer(
-    "hearing_section", build=lambda s: None, load=_load_section, label=_l("Draft sections")
+    "hearing_section",
+    build=lambda s: None,
+    load=_load_section,
+    label=_l("Draft sections"),
+    status_label=_hearing_status,  # a section is found with its hearing's state
 )
 search.register_indexer(
     "initiative",
@@ -203,6 +226,7 @@ search.register_indexer(
     load=lambda i: db.session.get(Initiative, i),
     label=_l("Initiatives"),
     when=_not_about_comments,
+    status_label=_initiative_state,
 )
 search.register_indexer(
     "budget_proposal",
@@ -211,6 +235,7 @@ search.register_indexer(
     load=lambda i: db.session.get(BudgetProposal, i),
     label=_l("Budget proposals"),
     when=_not_about_comments,
+    status_label=_proposal_status,
 )
 search.register_indexer(
     "comment",

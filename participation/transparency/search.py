@@ -281,6 +281,8 @@ class Indexer:
     label: Any = None
     #: Which events re-index the subject (default: all of them).
     when: Callable[[events.Event], bool] | None = None
+    #: The human name of a document's ``status`` in the reader's language.
+    status_label: Callable[[str], str] | None = None
 
 
 _indexers: dict[str, Indexer] = {}
@@ -294,13 +296,14 @@ def register_indexer(
     load: Callable[[int], Any | None] | None = None,
     label=None,
     when: Callable[[events.Event], bool] | None = None,
+    status_label: Callable[[str], str] | None = None,
 ) -> Indexer:
     """Index subjects of ``subject_type`` after each of their events (see module doc).
 
     ``when(event)`` may restrict which events re-index (e.g. not the comment
     events a hearing receives, which change nothing in its document).
     """
-    indexer = Indexer(subject_type, build, all, load, label, when)
+    indexer = Indexer(subject_type, build, all, load, label, when, status_label)
     _indexers[subject_type] = indexer
     return indexer
 
@@ -318,23 +321,32 @@ def kind_labels() -> dict[str, str]:
     return {i.subject_type: str(i.label or i.subject_type) for i in indexers()}
 
 
-_status_labels: dict[str, Any] = {}
-
-
-def register_status_label(status: str, label) -> None:
-    """A human name (``_l(...)``) for a status value shown in the search filter."""
-    _status_labels[status] = label
+def status_label(kind: str, status: str) -> str:
+    """The human name of ``status`` for documents of ``kind``, in the reader's language."""
+    indexer = _indexers.get(kind)
+    if indexer is None or indexer.status_label is None:
+        return status
+    return indexer.status_label(status)
 
 
 def status_labels() -> dict[str, str]:
-    """Statuses of visible documents (one query) with their human names, for the filter."""
-    values = db.session.scalars(
-        select(SearchDocument.status)
+    """Statuses of visible documents (one query) with their human names, for the filter.
+
+    One value can name a state of two kinds ("closed" hearings and initiatives):
+    its option then reads "Closed: … / Closed", and the filter finds both.
+    """
+    pairs = db.session.execute(
+        select(SearchDocument.status, SearchDocument.kind)
         .where(SearchDocument.visible.is_(True), SearchDocument.status.is_not(None))
         .distinct()
-        .order_by(SearchDocument.status)
+        .order_by(SearchDocument.status, SearchDocument.kind)
     ).all()
-    return {value: str(_status_labels.get(value, value)) for value in values}
+    labels: dict[str, list[str]] = {}
+    for value, kind in pairs:
+        label = status_label(kind, value)
+        if label not in labels.setdefault(value, []):
+            labels[value].append(label)
+    return {value: " / ".join(names) for value, names in labels.items()}
 
 
 def _documents(result) -> list[Document]:

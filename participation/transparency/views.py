@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 
-from participation import db
+from participation import db, subjects
 from participation.i18n import _
 from participation.transparency import api, feeds, jobs, openapi
 from participation.transparency import search as search_index
@@ -61,7 +61,7 @@ def api_docs():
         endpoints=openapi.endpoints(),
         base_url=request.host_url.rstrip("/"),
         prefix=openapi.API_PREFIX,
-        rate_limit=current_app.config.get("API_RATE_LIMIT") or api.DEFAULT_RATE_LIMIT,
+        rate_limit=api.rate_limit_text(),
     )
 
 
@@ -86,6 +86,7 @@ def search():
         status=status,
         kinds=kinds,
         statuses=search_index.status_labels(),
+        status_label=search_index.status_label,
         page=page,
         error=error,
     )
@@ -95,8 +96,6 @@ def search():
 @bp.get("/transparency/ledger/<int:seq>")
 def ledger_entry(seq: int):
     """One ledger entry: its permalink, with everything that its hash covers."""
-    if seq > api.MAX_INT:
-        abort(404)
     entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.seq == seq))
     if entry is None:
         abort(404)
@@ -132,7 +131,7 @@ def ledger_feed():
             categories=[entry.kind],
             summary=_(
                 "%(kind)s on %(subject)s. Entry %(seq)s, hash %(hash)s.",
-                kind=entry.kind,
+                kind=feeds.event_title(entry.kind),
                 subject=_subject_label(entry),
                 seq=entry.seq,
                 hash=entry.hash,
@@ -142,7 +141,7 @@ def ledger_feed():
 
 
 def _subject_label(entry: LedgerEntry) -> str:
-    return f"{entry.subject_type} {entry.subject_id}" if entry.subject_id is not None else entry.subject_type
+    return subjects.label(entry.subject_type, entry.subject_id)
 
 
 @bp.app_context_processor

@@ -141,7 +141,21 @@ def test_cli_create_admin_orgs_and_members(runner, db):
 def test_demo_loads_once(runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    assert "admin@demo.participation.local" in result.output
+    assert "admin@demo.participation.example" in result.output
     assert db.scalar(select(Organisation).where(Organisation.slug == "pcd")).name_th == "กรมควบคุมมลพิษ"
     result = runner.invoke(args=["demo"])
     assert "nothing changed" in result.output
+
+
+def test_every_demo_account_signs_in_through_the_form(client, db):
+    """The README's demo accounts work: their addresses pass the sign-in form's email check."""
+    from participation.demo import DEMO_PASSWORD, load_demo
+
+    load_demo()
+    db.commit()
+    emails = [e for e in db.scalars(select(User.email)) if e.endswith("@demo.participation.example")]
+    assert len(emails) >= 10
+    for email in emails:
+        response = client.post("/signin", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, (email, response.get_data(as_text=True)[:300])
+        client.post("/signout")

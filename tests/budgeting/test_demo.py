@@ -32,6 +32,10 @@ def test_demo_processes_in_every_state(client, db, login, factory):
     for slug in ("bang-rak-2570", "bang-rak-2571", "chiang-mai-2570"):
         assert client.get(f"/budgets/{slug}").status_code == 200
     assert client.get("/").status_code == 200
-    login(factory.user())  # demo addresses end in .local, which the sign-in form refuses
+    # A resident signs in with a demo account through the real sign-in form, as the README says.
+    from participation.accounts.services import find_user_by_email
+    from participation.demo import DEMO_PASSWORD
+
+    login(find_user_by_email("somchai@demo.participation.example"), DEMO_PASSWORD)
     vote = client.get("/budgets/chiang-mai-2570/vote", headers=en)
     assert vote.status_code == 200 and "ทางจักรยานรอบคูเมือง" in vote.get_data(as_text=True)

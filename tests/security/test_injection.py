@@ -160,3 +160,68 @@ def test_block_author_with_an_invalid_form_is_a_redirect_not_a_500(app, db, worl
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
+
+
+def _query_parameter_names() -> list[str]:
+    """Every query parameter the code reads (``request.args`` or the ``args`` of a stream)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "participation"
+    pattern = re.compile(r"""args(?:\.get(?:list)?\(|\[)\s*(?:name=)?["']([a-z_]+)["']""")
+    names = {"page", "cursor", "q", "next", "lang"}
+    for path in root.rglob("*.py"):
+        names.update(pattern.findall(path.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+#: Not a number, not a known value, a NUL and a quote; a number too big for any column;
+#: a digit that ``str.isdigit`` accepts and ``int`` refuses.
+HOSTILE_VALUES = ["x%00'", "99999999999999999999", "%C2%B2"]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin"])
+def test_hostile_query_values_on_every_get_route(app, db, world, role):
+    """Each query parameter the code reads, alone and hostile, on every page: 4xx or ignored, never 500."""
+    client = client_as(app, world, role)
+    names = _query_parameter_names()
+    assert {"position", "group", "status", "page", "cursor", "order"} <= set(names)
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint in TABLE),
+        key=lambda r: r.rule,
+    )
+    problems = []
+    for rule in rules:
+        url = url_for_rule(world, rule)
+        if rule.endpoint in ("accounts.sign_out", "static"):
+            continue
+        for name in names:
+            for value in HOSTILE_VALUES:
+                response = client.get(f"{url}{'&' if '?' in url else '?'}{name}={value}")
+                if response.status_code >= 500:
+                    problems.append(
+                        f"GET {url} ({rule.endpoint}) with {name}={value}: {response.status_code}"
+                    )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin"])
+def test_ids_too_big_for_the_database_in_every_path(app, db, world, role):
+    """Each number in a page's path, replaced by one no column can hold: 4xx, never 500."""
+    import re
+
+    client = client_as(app, world, role)
+    problems, tried = [], 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint not in TABLE or not {"GET", "POST"} & rule.methods:
+            continue
+        url = url_for_rule(world, rule).split("?")[0]
+        for match in re.finditer(r"(?<=/)[0-9]+(?=/|$)", url):
+            hostile = url[: match.start()] + "99999999999999999999" + url[match.end() :]
+            for method in sorted({"GET", "POST"} & rule.methods):
+                tried += 1
+                response = client.open(hostile, method=method)
+                if response.status_code >= 500:
+                    problems.append(f"{method} {hostile} ({rule.endpoint}): {response.status_code}")
+    assert tried > 50
+    assert not problems, "\n".join(problems)

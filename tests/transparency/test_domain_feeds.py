@@ -55,7 +55,11 @@ def test_budget_feed_has_phases_and_results(client, data):
 
 def test_moderation_feed(client, data):
     entries = _entries(client, "/feeds/moderation.atom")
-    assert len(entries) == 1 and "spam" in entries[0][2]
+    assert len(entries) == 1
+    title, _id, summary = entries[0]
+    # The decision, the subject and the reason by their names in the reader's language, not their codes.
+    assert title.startswith("Decision ") and "Hidden" in title and "Comment " in title
+    assert "Spam or advertising" in summary
 
 
 def test_pages_link_their_feeds(client, data):
