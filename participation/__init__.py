@@ -69,10 +69,11 @@ def create_app(config: dict | None = None) -> Flask:
         module, attr = target.split(":")
         app.register_blueprint(getattr(import_module(module), attr))
 
-    from participation.web import errors, page_cache, security
+    from participation.web import errors, page_cache, query, security
 
     errors.init_app(app)
     security.init_app(app)
+    query.init_app(app)
     page_cache.init_app(app)
 
     from participation.cli import register_commands

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, request
+from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 #: The largest value of an INTEGER column (ids, sequence numbers) on PostgreSQL.
@@ -41,3 +41,19 @@ class IdConverter(IntegerConverter):
         self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_INT, signed=False
     ):  # noqa: A002 - Werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    """Refuse a NUL character anywhere in the query string, before any view (400).
+
+    It is never meaningful in a parameter, and PostgreSQL refuses it in text,
+    so a filter value carrying one would otherwise fail in the database.
+    """
+
+    @app.before_request
+    def _no_nul_in_the_query_string():
+        if any(
+            "\x00" in key or any("\x00" in value for value in request.args.getlist(key))
+            for key in request.args
+        ):
+            abort(400)
