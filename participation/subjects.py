@@ -63,10 +63,26 @@ def names() -> list[str]:
     return sorted(_registry)
 
 
+#: Labels of subject types in the public record that are not things with a page
+#: (a block of an account is recorded under "moderation", without naming the account).
+_other_labels: dict[str, Any] = {}
+
+
+def register_label(name: str, label) -> None:
+    """A human name (``_l(...)``) for a subject type of the record that is not a ``SubjectType``."""
+    _other_labels[name] = label
+
+
 def kind_label(name: str) -> str:
     """What a subject of type ``name`` is, in the reader's language ("การรับฟังความคิดเห็น")."""
     subject_type = _registry.get(name)
-    return str(subject_type.label) if subject_type is not None and subject_type.label else name
+    label = subject_type.label if subject_type is not None else _other_labels.get(name)
+    return str(label) if label else name
+
+
+def label_names() -> list[str]:
+    """Every subject type with a label, things with a page and the others."""
+    return sorted(set(_registry) | set(_other_labels))
 
 
 def label(name: str, subject_id: int | None) -> str:

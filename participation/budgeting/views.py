@@ -37,6 +37,7 @@ from participation.extensions import limiter
 from participation.i18n import _, _l, format_number, localized
 from participation.web.forms import options
 from participation.web.page_cache import for_anonymous_readers
+from participation.web.query import whole_number
 
 bp = Blueprint("budgeting", __name__, url_prefix="/budgets")
 
@@ -385,15 +386,17 @@ def _parse_choices(process: BudgetProcess) -> tuple[dict[int, int], bool]:
             if not name.startswith("points-") or not raw.strip():
                 continue
             key, value = name.removeprefix("points-"), raw.strip()
-            if not key.isdigit() or not value.lstrip("-").isdigit():
+            project_id, points = whole_number(key), whole_number(value.removeprefix("-"))
+            if project_id is None or points is None:
                 ok = False
                 continue
-            if int(value) != 0:
-                choices[int(key)] = int(value)
+            if points != 0:
+                choices[project_id] = -points if value.startswith("-") else points
     else:
         for raw in request.form.getlist("project"):
-            if raw.isdigit():
-                choices[int(raw)] = 1
+            project_id = whole_number(raw)
+            if project_id is not None:
+                choices[project_id] = 1
             else:
                 ok = False
     return choices, ok

@@ -209,6 +209,21 @@ def thread(top: Comment, viewer_id: int | None = None) -> StreamPage:
     return StreamPage(top.subject_type, top.subject_id, threads, None, part_id="all", actions=actions)
 
 
+def part_arg(raw: str | None, default: int | str | None = "all") -> int | str | None:
+    """The ``part`` filter of a query string: a part id, ``all``, or None for the
+    subject as a whole (written ``none`` or ``whole``); ``default`` when absent; 400 otherwise."""
+    if not raw:
+        return default
+    if raw == "all":
+        return "all"
+    if raw in ("none", "whole"):
+        return None
+    number = whole_number(raw)
+    if number is None:
+        raise BadRequest("invalid part")
+    return number
+
+
 def stream_for_request(
     subject_type: str,
     subject_id: int,
@@ -228,17 +243,7 @@ def stream_for_request(
     from flask_login import current_user
 
     args = request.args
-    part: int | str | None = default_part
-    raw_part = args.get("part") if part_from_query else None
-    if raw_part:
-        if raw_part == "all":
-            part = "all"
-        elif raw_part in ("none", "whole"):
-            part = None
-        elif whole_number(raw_part) is not None:
-            part = int(raw_part)
-        else:
-            raise BadRequest("invalid part")
+    part = part_arg(args.get("part"), default_part) if part_from_query else default_part
     try:
         position = Position(args["position"]) if args.get("position") else None
         group = StakeholderGroup(args["group"]) if args.get("group") else None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from participation import db, subjects
 from participation import text as user_text
 from participation.accounts.models import Organisation
+from participation.comments.queries import part_arg
 from participation.comments.registry import CommentPolicy, register_policy
 from participation.extensions import limiter
 from participation.hearings import attachments as files
@@ -1011,7 +1012,7 @@ def report(hearing_id: int):
         status = 422
     elif hearing.report_summary:
         form.summary.data = hearing.report_summary
-    page = queries.report_entries(hearing, after=int_arg("after"), part=request.args.get("part") or "all")
+    page = queries.report_entries(hearing, after=int_arg("after"), part=part_arg(request.args.get("part")))
     return (
         render_template(
             "hearings/report.html",

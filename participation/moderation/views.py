@@ -9,7 +9,7 @@ from participation import db, subjects
 from participation.accounts.models import User
 from participation.accounts.permissions import is_moderator
 from participation.extensions import limiter
-from participation.i18n import _
+from participation.i18n import _, _l
 from participation.moderation import queries, registry, services
 from participation.moderation.forms import (
     ACTION_LABELS,
@@ -27,6 +27,8 @@ from participation.moderation.models import ActionKind, Appeal, FlagReason, Mode
 from participation.web.query import int_arg
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+# A block is recorded under "moderation", without naming the blocked account.
+subjects.register_label("moderation", _l("Moderation"))
 
 
 def _flag_limit() -> str:

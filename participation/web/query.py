@@ -44,7 +44,7 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    """Refuse a NUL character anywhere in the query string, before any view (400).
+    """Refuse a NUL character in the path or the query string, before any view (400).
 
     It is never meaningful in a parameter, and PostgreSQL refuses it in text,
     so a filter value carrying one would otherwise fail in the database.
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _no_nul_in_the_query_string():
-        if any(
+        if "\x00" in request.path or any(
             "\x00" in key or any("\x00" in value for value in request.args.getlist(key))
             for key in request.args
         ):

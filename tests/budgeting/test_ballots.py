@@ -312,3 +312,18 @@ def test_ballot_page_query_count_is_constant(client, login, db, budget):
 
     count_for(1)  # warm up: the first request after sign-in loads more once
     assert count_for(3) == count_for(40)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"project": ["²"]},
+        {"project": ["99999999999999999999"]},
+        {"project": ["x"]},
+    ],
+)
+def test_hand_made_ballot_values_are_refused_not_a_500(client, login, db, budget, knapsack, data):
+    process, _ = knapsack
+    login(budget.voter())
+    assert client.post(f"/budgets/{process.slug}/vote", data=data).status_code == 422
+    assert _ballots(db) == 0

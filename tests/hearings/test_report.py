@@ -276,3 +276,13 @@ def test_unpublished_report_is_private(client, login, commented, factory, clock,
     close(hearing, clock, db)
     assert client.get(f"/hearings/{hearing.id}/report").status_code == 404
     assert client.get(f"/hearings/{hearing.id}/report.csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("part=abc", 400), ("part=²", 400), ("part=none", 200), ("part=all", 200)]
+)
+def test_report_part_filter_is_checked(client, login, commented, staff, clock, db, query, status):
+    hearing, _posted, _people = commented
+    close(hearing, clock, db)
+    login(staff)
+    assert client.get(f"/hearings/{hearing.id}/report?{query}").status_code == status

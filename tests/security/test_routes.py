@@ -13,6 +13,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing.converters import NumberConverter
 
 from participation.db import Base, import_models
 
@@ -45,7 +46,7 @@ def _url_for_rule(rule, value: str = "1") -> str:
             continue
         converter = rule._converters[argument]
         kind = converter.__class__.__name__
-        if kind in ("IntegerConverter", "FloatConverter"):
+        if isinstance(converter, NumberConverter):  # also the app's IdConverter
             replacement = "1"
         elif kind == "AnyConverter":
             replacement = sorted(converter.items)[0]
