@@ -33,7 +33,7 @@ class QueueItem:
 def _describe(target_type: str, target_id: int) -> tuple[object | None, str, str | None]:
     found = subjects.resolve(target_type, target_id)
     if found is None:
-        return None, f"{target_type} {target_id}", None
+        return None, subjects.label(target_type, target_id), None
     subject_type, subject = found
     return subject, subject_type.title(subject), subject_type.url(subject)
 
